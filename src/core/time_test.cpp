@@ -1,0 +1,54 @@
+#include "core/time.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mitra::core {
+namespace {
+
+TEST(Rfc3339, RoundTripsUtc) {
+    // 2026-11-25T00:00:00Z = 1795564800 s (date -u -d 2026-11-25 +%s).
+    EXPECT_EQ(ParseRfc3339("2026-11-25T00:00:00Z"), 1795564800000LL);
+    EXPECT_EQ(FormatRfc3339(1795564800123LL), "2026-11-25T00:00:00.123Z");
+    EXPECT_EQ(ParseRfc3339("2026-11-25T00:00:00.123Z"), 1795564800123LL);
+}
+
+TEST(Rfc3339, AppliesOffsets) {
+    EXPECT_EQ(ParseRfc3339("2026-11-25T01:30:00+01:30"), 1795564800000LL);
+    EXPECT_EQ(ParseRfc3339("2026-11-24T19:00:00-05:00"), 1795564800000LL);
+}
+
+TEST(Rfc3339, RejectsMalformed) {
+    for (const char* bad : {"", "2026-11-25", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+                            "2026-11-25T24:00:00Z", "2026-11-25T00:00:00", "2026-11-25 00:00:00Z",
+                            "2026-11-25T00:00:00+5:00", "2026-11-25T00:00:00.Z", "abcd"}) {
+        EXPECT_FALSE(ParseRfc3339(bad).has_value()) << bad;
+    }
+}
+
+TEST(Dates, ParseAndFormat) {
+    EXPECT_EQ(ParseDate("1970-01-02"), 1);
+    EXPECT_EQ(FormatDate(20417), "2025-11-25");
+    EXPECT_FALSE(ParseDate("2025-02-29").has_value());
+}
+
+TEST(TimeZones, LocalDayAcrossDst) {
+    ASSERT_TRUE(IsValidTimeZone("America/New_York"));
+    EXPECT_FALSE(IsValidTimeZone("Mars/Olympus"));
+    // 2026-03-08 is the US spring-forward day: 23 hours long in New York.
+    const auto day = *ParseDate("2026-03-08");
+    const std::int64_t start = LocalDayStartMs(day, "America/New_York");
+    const std::int64_t next = LocalDayStartMs(day + 1, "America/New_York");
+    EXPECT_EQ(next - start, 23LL * 3600 * 1000);
+    EXPECT_EQ(start, *ParseRfc3339("2026-03-08T05:00:00Z"));  // midnight EST = 05:00Z
+    // 04:59Z on the 8th is still the 7th locally; 05:00Z is the 8th.
+    EXPECT_EQ(LocalDay(*ParseRfc3339("2026-03-08T04:59:59Z"), "America/New_York"), day - 1);
+    EXPECT_EQ(LocalDay(*ParseRfc3339("2026-03-08T05:00:00Z"), "America/New_York"), day);
+    // 2026-11-01: fall back, 25 hours.
+    const auto fall = *ParseDate("2026-11-01");
+    EXPECT_EQ(LocalDayStartMs(fall + 1, "America/New_York") -
+                  LocalDayStartMs(fall, "America/New_York"),
+              25LL * 3600 * 1000);
+}
+
+}  // namespace
+}  // namespace mitra::core

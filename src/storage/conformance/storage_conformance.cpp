@@ -1,0 +1,198 @@
+#include "storage/conformance/storage_conformance.hpp"
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "crypto/crypto.hpp"
+
+namespace mitra::storage {
+namespace {
+
+using core::TxMode;
+
+struct Fixture {
+    core::Organization org{"01900000-0000-7000-8000-000000000001", "Clinic A", false, 1};
+    core::User clinician;
+    core::User patient_user;
+    core::Patient patient;
+
+    Fixture() {
+        clinician = {"", org.id, "doc@example.org", core::Role::kClinician, "h", "", false,
+                     std::nullopt, false, 1};
+        clinician.id = "01900000-0000-7000-8000-000000000010";
+        patient_user = {"01900000-0000-7000-8000-000000000020", org.id, "pat@example.org",
+                        core::Role::kPatient, "h", "", false,
+                        std::string("01900000-0000-7000-8000-000000000030"), false, 1};
+        patient = {"01900000-0000-7000-8000-000000000030", org.id, patient_user.id, "P1",
+                   "Europe/Paris", "US-TX", std::nullopt, 1, 1};
+    }
+
+    void Insert(core::Storage& storage) const {
+        auto uow = storage.Begin(TxMode::kWrite);
+        uow->Organizations().Insert(org);
+        uow->Users().Insert(clinician);
+        uow->Users().Insert(patient_user);
+        uow->Patients().Insert(patient);
+        uow->Commit();
+    }
+};
+
+TEST_P(StorageConformanceTest, OrganizationsRoundTrip) {
+    Fixture f;
+    f.Insert(*storage_);
+    auto uow = storage_->Begin(TxMode::kRead);
+    auto org = uow->Organizations().FindById(f.org.id);
+    ASSERT_TRUE(org.has_value());
+    EXPECT_EQ(org->name, "Clinic A");
+    EXPECT_TRUE(uow->Organizations().FindByName("Clinic A").has_value());
+    EXPECT_FALSE(uow->Organizations().FindById("nope").has_value());
+    EXPECT_EQ(uow->Organizations().List().size(), 1u);
+}
+
+TEST_P(StorageConformanceTest, DuplicateEmailIsAConflictNamingEmail) {
+    Fixture f;
+    f.Insert(*storage_);
+    auto uow = storage_->Begin(TxMode::kWrite);
+    core::User dup = f.clinician;
+    dup.id = "01900000-0000-7000-8000-000000000011";
+    try {
+        uow->Users().Insert(dup);
+        FAIL() << "expected ConflictError";
+    } catch (const ConflictError& e) {
+        EXPECT_EQ(e.field(), "email");
+    }
+}
+
+TEST_P(StorageConformanceTest, UncommittedWorkRollsBack) {
+    Fixture f;
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Organizations().Insert(f.org);
+        // no Commit
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    EXPECT_FALSE(uow->Organizations().FindById(f.org.id).has_value());
+}
+
+TEST_P(StorageConformanceTest, UsersAndPatientsRoundTrip) {
+    Fixture f;
+    f.Insert(*storage_);
+    auto uow = storage_->Begin(TxMode::kWrite);
+    auto user = uow->Users().FindByEmail("pat@example.org");
+    ASSERT_TRUE(user.has_value());
+    EXPECT_EQ(user->role, core::Role::kPatient);
+    EXPECT_EQ(user->patient_id, f.patient.id);
+    auto patient = uow->Patients().FindById(f.org.id, f.patient.id);
+    ASSERT_TRUE(patient.has_value());
+    EXPECT_EQ(patient->timezone, "Europe/Paris");
+    EXPECT_FALSE(patient->pregnant.has_value());
+    patient->pregnant = true;
+    patient->updated_at_ms = 5;
+    uow->Patients().Update(*patient);
+    EXPECT_EQ(uow->Patients().FindById(f.org.id, f.patient.id)->pregnant, true);
+    // Tenant scoping: the same id under another organization is not found.
+    EXPECT_FALSE(uow->Patients().FindById("other-org", f.patient.id).has_value());
+}
+
+TEST_P(StorageConformanceTest, SessionsRevokeAtOnce) {
+    Fixture f;
+    f.Insert(*storage_);
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Sessions().Insert({"hash1", f.org.id, f.clinician.id, 10, 1000, std::nullopt});
+        uow->Commit();
+    }
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        auto s = uow->Sessions().FindByTokenHash("hash1");
+        ASSERT_TRUE(s.has_value());
+        EXPECT_FALSE(s->revoked_at_ms.has_value());
+        uow->Sessions().Revoke("hash1", 20);
+        uow->Commit();
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    EXPECT_EQ(uow->Sessions().FindByTokenHash("hash1")->revoked_at_ms, 20);
+}
+
+TEST_P(StorageConformanceTest, ConsentGrantsAndRevokes) {
+    Fixture f;
+    f.Insert(*storage_);
+    const core::Consent consent{"01900000-0000-7000-8000-000000000040", f.org.id, f.patient.id,
+                                f.clinician.id, core::ConsentPurpose::kCare, 5, std::nullopt};
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Consents().Insert(consent);
+        uow->Commit();
+    }
+    {
+        auto uow = storage_->Begin(TxMode::kRead);
+        EXPECT_TRUE(uow->Consents().IsActive(f.org.id, f.patient.id, f.clinician.id,
+                                             core::ConsentPurpose::kCare));
+        EXPECT_FALSE(uow->Consents().IsActive(f.org.id, f.patient.id, f.clinician.id,
+                                              core::ConsentPurpose::kResearch));
+        auto listed = uow->Patients().ListConsentedTo(f.org.id, f.clinician.id,
+                                                      core::ConsentPurpose::kCare);
+        ASSERT_EQ(listed.size(), 1u);
+        EXPECT_EQ(listed[0].id, f.patient.id);
+    }
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Consents().Revoke(f.org.id, consent.id, 9);
+        uow->Commit();
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    EXPECT_FALSE(uow->Consents().IsActive(f.org.id, f.patient.id, f.clinician.id,
+                                          core::ConsentPurpose::kCare));
+    EXPECT_TRUE(uow->Patients()
+                    .ListConsentedTo(f.org.id, f.clinician.id, core::ConsentPurpose::kCare)
+                    .empty());
+    EXPECT_EQ(uow->Consents().FindById(f.org.id, consent.id)->revoked_at_ms, 9);
+}
+
+TEST_P(StorageConformanceTest, AuditChainsPerOrganization) {
+    Fixture f;
+    f.Insert(*storage_);
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        core::AuditEntry e;
+        e.organization_id = f.org.id;
+        e.at_ms = 1;
+        e.actor_user_id = f.clinician.id;
+        e.action = "patient.read";
+        e.subject_type = "patient";
+        e.subject_id = f.patient.id;
+        e.patient_id = f.patient.id;
+        const auto first = uow->Audit().Append(e);
+        const auto second = uow->Audit().Append(e);
+        EXPECT_EQ(first.seq, 1);
+        EXPECT_EQ(second.seq, 2);
+        EXPECT_EQ(first.prev_hash, "");
+        EXPECT_EQ(second.prev_hash, first.hash);
+        EXPECT_EQ(first.hash, crypto::Sha256Hex(core::CanonicalAuditRecord(first)));
+        uow->Commit();
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    EXPECT_EQ(uow->Audit().ListAll().size(), 2u);
+    const auto heads = uow->Audit().ListHeads();
+    ASSERT_EQ(heads.size(), 1u);
+    EXPECT_EQ(heads[0].second.first, 2);
+    EXPECT_EQ(uow->Audit().ListForPatient(f.org.id, f.patient.id, 10).size(), 2u);
+}
+
+TEST_P(StorageConformanceTest, ThrottleUpsertAndClear) {
+    auto uow = storage_->Begin(TxMode::kWrite);
+    EXPECT_FALSE(uow->Throttles().Find("k").has_value());
+    uow->Throttles().Upsert({"k", 1, 100, 0});
+    uow->Throttles().Upsert({"k", 2, 100, 500});
+    EXPECT_EQ(uow->Throttles().Find("k")->failures, 2);
+    EXPECT_EQ(uow->Throttles().Find("k")->locked_until_ms, 500);
+    uow->Throttles().Clear("k");
+    EXPECT_FALSE(uow->Throttles().Find("k").has_value());
+}
+
+TEST_P(StorageConformanceTest, PingsAndReportsSchema) {
+    EXPECT_TRUE(storage_->Ping());
+    EXPECT_GE(storage_->SchemaVersion(), 1);
+}
+
+}  // namespace
+}  // namespace mitra::storage

@@ -1,0 +1,34 @@
+#pragma once
+// The one factory that chooses a storage backend from a database URL:
+//   "sqlite:PATH" or a bare PATH  -> SQLite
+//   "postgresql://..." / "postgres://..." -> PostgreSQL
+// Only this file and src/storage know which backends exist.
+
+#include <memory>
+#include <string>
+
+#include "core/ports.hpp"
+
+namespace mitra::storage {
+
+struct DatabaseUrl {
+    enum class Kind { kSqlite, kPostgres };
+    Kind kind = Kind::kSqlite;
+    std::string target;  // file path for SQLite, the full URL for PostgreSQL
+};
+
+/// Throws ValidationError (field "database") for an empty or unsupported URL.
+DatabaseUrl ParseDatabaseUrl(const std::string& url);
+
+struct OpenOptions {
+    int pool_size = 8;
+    bool migrate = true;  // apply pending migrations; always refuses a newer schema
+};
+
+/// Opens (and by default migrates) the database named by `url`.
+std::unique_ptr<core::Storage> OpenStorage(const std::string& url, const OpenOptions& options);
+
+/// Writes a consistent backup of the database at `url` to `out_path`.
+void BackupDatabase(const std::string& url, const std::string& out_path);
+
+}  // namespace mitra::storage

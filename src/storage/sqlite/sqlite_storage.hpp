@@ -1,0 +1,56 @@
+#pragma once
+// The SQLite backend: one database file in WAL mode with synchronous=FULL, a small pool of
+// connections (one per concurrent UnitOfWork), write transactions begun IMMEDIATE so writers
+// queue on the lock instead of deadlocking. Thread-safe.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/ports.hpp"
+
+namespace mitra::storage::sqlite {
+
+class Connection;
+
+struct SqliteOptions {
+    std::string path;
+    int pool_size = 8;
+};
+
+class SqliteStorage final : public core::Storage {
+public:
+    /// Opens the file; does not migrate (see Migrate).
+    explicit SqliteStorage(SqliteOptions options);
+    ~SqliteStorage() override;
+
+    /// Applies pending migrations in one transaction each. Throws if the database has a newer
+    /// schema than this binary knows. Returns the resulting version.
+    int Migrate();
+    /// Highest migration version this binary carries.
+    static int KnownVersion();
+
+    std::unique_ptr<core::UnitOfWork> Begin(core::TxMode mode) override;
+    bool Ping() override;
+    std::string BackendName() const override { return "sqlite"; }
+    int SchemaVersion() override;
+
+    /// Writes a consistent copy of the database to `out_path` (SQLite online backup API).
+    void BackupTo(const std::string& out_path);
+
+    /// Returns a connection to the pool (used by the unit of work).
+    void Release(std::unique_ptr<Connection> connection);
+
+private:
+    std::unique_ptr<Connection> Acquire();
+
+    SqliteOptions options_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<std::unique_ptr<Connection>> idle_;
+    int open_ = 0;
+};
+
+}  // namespace mitra::storage::sqlite
