@@ -11,14 +11,14 @@ function(mitra_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} mitra_options GTest::gtest_main GTest::gmock)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
-  set(_env "MITRA_DATA_DIR=${PROJECT_SOURCE_DIR}/data")
   if(ARG_NEEDS_BINARY)
-    # Tests that start the real `mitra` executable (servers, CLI) find it here.
-    list(APPEND _env "MITRA_BIN=$<TARGET_FILE:mitra>")
+    # Tests that start the real `mitra` executable (servers, CLI) find it here ($MITRA_BIN
+    # overrides).
+    target_compile_definitions(${name} PRIVATE MITRA_BIN_PATH="$<TARGET_FILE:mitra>")
     add_dependencies(${name} mitra)
   endif()
   gtest_discover_tests(${name}
-      PROPERTIES LABELS "${ARG_LABEL}" ENVIRONMENT "${_env}"
+      PROPERTIES LABELS "${ARG_LABEL}" ENVIRONMENT "MITRA_DATA_DIR=${PROJECT_SOURCE_DIR}/data"
       DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60)
 endfunction()
 

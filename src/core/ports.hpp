@@ -98,6 +98,26 @@ public:
     virtual void Clear(const std::string& key) = 0;
 };
 
+/// Previous values of edited records ("who, when, what before"); append-only.
+struct HistoryEntry {
+    std::string id;
+    std::string organization_id;
+    std::string entity;     // "patient", "dose", ...
+    std::string entity_id;
+    std::string changed_by; // user id
+    std::int64_t changed_at_ms = 0;
+    std::string previous_json;
+};
+
+class HistoryRepository {
+public:
+    virtual ~HistoryRepository() = default;
+    virtual void Insert(const HistoryEntry& entry) = 0;
+    virtual std::vector<HistoryEntry> ListForEntity(const std::string& org_id,
+                                                    const std::string& entity,
+                                                    const std::string& entity_id) = 0;
+};
+
 class UnitOfWork {
 public:
     virtual ~UnitOfWork() = default;
@@ -112,6 +132,7 @@ public:
     virtual ConsentRepository& Consents() = 0;
     virtual AuditRepository& Audit() = 0;
     virtual ThrottleRepository& Throttles() = 0;
+    virtual HistoryRepository& History() = 0;
 
     /// Makes the transaction durable (synchronous). After Commit the object is spent.
     virtual void Commit() = 0;

@@ -105,6 +105,11 @@ TEST_P(StorageConformanceTest, SessionsRevokeAtOnce) {
         auto uow = storage_->Begin(TxMode::kWrite);
         auto s = uow->Sessions().FindByTokenHash("hash1");
         ASSERT_TRUE(s.has_value());
+        EXPECT_EQ(s->token_hash, "hash1");
+        EXPECT_EQ(s->organization_id, f.org.id);
+        EXPECT_EQ(s->user_id, f.clinician.id);
+        EXPECT_EQ(s->created_at_ms, 10);
+        EXPECT_EQ(s->expires_at_ms, 1000);
         EXPECT_FALSE(s->revoked_at_ms.has_value());
         uow->Sessions().Revoke("hash1", 20);
         uow->Commit();
@@ -187,6 +192,19 @@ TEST_P(StorageConformanceTest, ThrottleUpsertAndClear) {
     EXPECT_EQ(uow->Throttles().Find("k")->locked_until_ms, 500);
     uow->Throttles().Clear("k");
     EXPECT_FALSE(uow->Throttles().Find("k").has_value());
+}
+
+TEST_P(StorageConformanceTest, HistoryKeepsPreviousValues) {
+    auto uow = storage_->Begin(TxMode::kWrite);
+    uow->History().Insert({"01900000-0000-7000-8000-0000000000a1", "org", "patient", "p1", "u1",
+                           7, R"({"timezone":"UTC"})"});
+    uow->History().Insert({"01900000-0000-7000-8000-0000000000a2", "org", "patient", "p1", "u2",
+                           8, R"({"timezone":"Europe/Paris"})"});
+    const auto list = uow->History().ListForEntity("org", "patient", "p1");
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[0].changed_by, "u1");
+    EXPECT_EQ(list[1].previous_json, R"({"timezone":"Europe/Paris"})");
+    EXPECT_TRUE(uow->History().ListForEntity("other", "patient", "p1").empty());
 }
 
 TEST_P(StorageConformanceTest, PingsAndReportsSchema) {

@@ -115,4 +115,12 @@ inline constexpr const char kThrottleUpsert[] =
     "window_start_ms = excluded.window_start_ms, locked_until_ms = excluded.locked_until_ms";
 inline constexpr const char kThrottleClear[] = "DELETE FROM login_throttle WHERE key = ?1";
 
+inline constexpr const char kHistoryInsert[] =
+    "INSERT INTO record_history (organization_id, id, entity, entity_id, changed_by, "
+    "changed_at_ms, previous_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+inline constexpr const char kHistoryForEntity[] =
+    "SELECT organization_id, id, entity, entity_id, changed_by, changed_at_ms, previous_json "
+    "FROM record_history WHERE organization_id = ?1 AND entity = ?2 AND entity_id = ?3 "
+    "ORDER BY changed_at_ms, id";
+
 }  // namespace mitra::storage::sqlite::q

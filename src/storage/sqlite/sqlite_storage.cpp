@@ -225,7 +225,7 @@ public:
         if (!st.Step()) {
             return std::nullopt;
         }
-        return Session{st.Text(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4), st.OptInt(5)};
+        return Session{st.Text(1), st.Text(0), st.Text(2), st.Int(3), st.Int(4), st.OptInt(5)};
     }
     void Revoke(const std::string& token_hash, std::int64_t at_ms) override {
         c_.Prepare(q::kSessionRevoke).Bind(1, token_hash).Bind(2, at_ms).Run();
@@ -360,6 +360,31 @@ private:
     Connection& c_;
 };
 
+class HistoryRepo final : public core::HistoryRepository {
+public:
+    explicit HistoryRepo(Connection& c) : c_(c) {}
+    void Insert(const core::HistoryEntry& h) override {
+        c_.Prepare(q::kHistoryInsert).Bind(1, h.organization_id).Bind(2, h.id).Bind(3, h.entity)
+            .Bind(4, h.entity_id).Bind(5, h.changed_by).Bind(6, h.changed_at_ms)
+            .Bind(7, h.previous_json).Run();
+    }
+    std::vector<core::HistoryEntry> ListForEntity(const std::string& org_id,
+                                                  const std::string& entity,
+                                                  const std::string& entity_id) override {
+        auto st = c_.Prepare(q::kHistoryForEntity);
+        st.Bind(1, org_id).Bind(2, entity).Bind(3, entity_id);
+        std::vector<core::HistoryEntry> out;
+        while (st.Step()) {
+            out.push_back({st.Text(1), st.Text(0), st.Text(2), st.Text(3), st.Text(4), st.Int(5),
+                           st.Text(6)});
+        }
+        return out;
+    }
+
+private:
+    Connection& c_;
+};
+
 class SqliteUnitOfWork final : public core::UnitOfWork {
 public:
     SqliteUnitOfWork(SqliteStorage& storage, std::unique_ptr<Connection> connection,
@@ -372,7 +397,8 @@ public:
           sessions_(*connection_),
           consents_(*connection_),
           audit_(*connection_),
-          throttles_(*connection_) {
+          throttles_(*connection_),
+          history_(*connection_) {
         connection_->Exec(mode == core::TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
     }
     ~SqliteUnitOfWork() override {
@@ -396,6 +422,7 @@ public:
     core::ConsentRepository& Consents() override { return consents_; }
     core::AuditRepository& Audit() override { return audit_; }
     core::ThrottleRepository& Throttles() override { return throttles_; }
+    core::HistoryRepository& History() override { return history_; }
 
     void Commit() override {
         connection_->Exec("COMMIT");
@@ -412,6 +439,7 @@ private:
     ConsentRepo consents_;
     AuditRepo audit_;
     ThrottleRepo throttles_;
+    HistoryRepo history_;
     bool done_ = false;
 };
 

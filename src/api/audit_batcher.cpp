@@ -1,0 +1,87 @@
+#include "api/audit_batcher.hpp"
+
+#include <chrono>
+
+#include "core/error.hpp"
+
+namespace mitra::api {
+
+AuditBatcher::AuditBatcher(core::Storage& storage, int max_delay_ms)
+    : storage_(storage), max_delay_ms_(max_delay_ms), thread_([this] { Run(); }) {}
+
+AuditBatcher::~AuditBatcher() {
+    Flush();
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+void AuditBatcher::Enqueue(core::AuditEntry entry) {
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(std::move(entry));
+        ++enqueued_;
+    }
+    wake_.notify_one();
+}
+
+void AuditBatcher::Flush() {
+    std::unique_lock lock(mutex_);
+    const std::uint64_t target = enqueued_;
+    wake_.notify_one();
+    drained_.wait_for(lock, std::chrono::seconds(10), [&] { return stored_ >= target; });
+}
+
+std::uint64_t AuditBatcher::StoredCount() const {
+    std::lock_guard lock(mutex_);
+    return stored_;
+}
+
+bool AuditBatcher::WriteBatch(std::vector<core::AuditEntry>& batch) {
+    try {
+        auto uow = storage_.Begin(core::TxMode::kWrite);
+        for (auto& entry : batch) {
+            uow->Audit().Append(entry);
+        }
+        uow->Commit();
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+void AuditBatcher::Run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) {
+            return;
+        }
+        // Let a batch gather, unless someone is waiting in Flush or we are stopping.
+        if (!stopping_) {
+            wake_.wait_for(lock, std::chrono::milliseconds(max_delay_ms_),
+                           [&] { return stopping_ || queue_.size() >= 512; });
+        }
+        std::vector<core::AuditEntry> batch;
+        batch.swap(queue_);
+        lock.unlock();
+        bool ok = WriteBatch(batch);
+        lock.lock();
+        if (ok) {
+            stored_ += batch.size();
+            drained_.notify_all();
+        } else {
+            // Keep the entries (in order) and retry after a pause.
+            queue_.insert(queue_.begin(), batch.begin(), batch.end());
+            if (stopping_) {
+                return;
+            }
+            wake_.wait_for(lock, std::chrono::milliseconds(200));
+        }
+    }
+}
+
+}  // namespace mitra::api

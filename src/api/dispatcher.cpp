@@ -1,0 +1,163 @@
+#include "api/dispatcher.hpp"
+
+#include <iostream>
+
+#include "api/accounts.hpp"
+#include "api/json_input.hpp"
+#include "api/routes.hpp"
+#include "core/error.hpp"
+
+namespace mitra::api {
+namespace {
+
+std::optional<std::string> BearerToken(const HttpRequest& request) {
+    auto it = request.headers.find("authorization");
+    if (it == request.headers.end()) {
+        return std::nullopt;
+    }
+    const std::string& value = it->second;
+    constexpr std::string_view kPrefix = "Bearer ";
+    if (value.size() <= kPrefix.size() ||
+        !std::equal(kPrefix.begin(), kPrefix.end(), value.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+        return std::string();  // present but malformed
+    }
+    return value.substr(kPrefix.size());
+}
+
+}  // namespace
+
+int StatusFor(ErrorCode code) noexcept {
+    // When adding an ErrorCode, add its status here; no default, so -Wswitch flags omissions.
+    switch (code) {
+        case ErrorCode::kInvalid: return 400;
+        case ErrorCode::kUnauthenticated: return 401;
+        case ErrorCode::kForbidden: return 403;
+        case ErrorCode::kNotFound: return 404;
+        case ErrorCode::kMethodNotAllowed: return 405;
+        case ErrorCode::kConflict: return 409;
+        case ErrorCode::kPayloadTooLarge: return 413;
+        case ErrorCode::kUnsupportedMediaType: return 415;
+        case ErrorCode::kRateLimited: return 429;
+        case ErrorCode::kUnavailable: return 503;
+        case ErrorCode::kInternal: return 500;
+    }
+    return 500;
+}
+
+Router BuildRouter() {
+    Router router;
+    AddFoundationRoutes(router);
+    router.Add({"GET", "/api/v1/openapi.json", Access::kPublic, nullptr,
+                {"This OpenAPI 3.1 document", "operations", nullptr,
+                 nlohmann::json{{"type", "object"}}}});
+    return router;
+}
+
+ApiDispatcher::ApiDispatcher(ApiServices& services)
+    : services_(services), router_(BuildRouter()) {
+    openapi_json_ = BuildOpenApi(router_).dump();
+}
+
+HttpResponse ApiDispatcher::Handle(const HttpRequest& request) {
+    std::string route;
+    HttpResponse response;
+    try {
+        response = Dispatch(request, route);
+    } catch (const Error& e) {
+        const int status = StatusFor(e.code());
+        if (e.code() == ErrorCode::kUnavailable) {
+            ++unavailable_;
+        } else if (e.code() == ErrorCode::kInternal) {
+            ++internal_errors_;
+            std::cerr << R"({"level":"error","msg":"internal error","route":")" << route
+                      << R"(","request_id":")" << request.request_id << "\"}\n";
+        }
+        response = ErrorResponse(status, e.slug(),
+                                 e.code() == ErrorCode::kInternal ? "internal error" : e.what(),
+                                 e.field());
+        if (e.retry_after_s() > 0) {
+            response.headers.emplace_back("Retry-After", std::to_string(e.retry_after_s()));
+        }
+        if (e.code() == ErrorCode::kUnavailable) {
+            response.headers.emplace_back("Retry-After", "1");
+        }
+    } catch (const std::exception&) {
+        ++internal_errors_;
+        std::cerr << R"({"level":"error","msg":"unexpected exception","route":")" << route
+                  << R"(","request_id":")" << request.request_id << "\"}\n";
+        response = ErrorResponse(500, "internal", "internal error");
+    }
+    response.route = route.empty() ? "unmatched" : route;
+    return response;
+}
+
+HttpResponse ApiDispatcher::Dispatch(const HttpRequest& request, std::string& route_out) {
+    const RouteMatch match = router_.Match(request.method, request.path);
+    if (match.route == nullptr) {
+        if (!match.allowed_methods.empty()) {
+            std::string allow;
+            for (const auto& m : match.allowed_methods) {
+                allow += (allow.empty() ? "" : ", ") + m;
+            }
+            HttpResponse response = ErrorResponse(405, "method_not_allowed",
+                                                  "method " + request.method + " is not allowed here",
+                                                  "method");
+            response.headers.emplace_back("Allow", allow);
+            return response;
+        }
+        return ErrorResponse(404, "not_found", "no such endpoint", "path");
+    }
+    const Route& route = *match.route;
+    route_out = route.pattern;
+    if (route.pattern == "/api/v1/openapi.json") {
+        HttpResponse response;
+        response.body = openapi_json_;
+        return response;
+    }
+    RequestContext ctx{request, match.params, services_, std::nullopt};
+    if (route.access != Access::kPublic) {
+        const auto token = BearerToken(request);
+        if (!token) {
+            ++auth_failures_;
+            HttpResponse response =
+                ErrorResponse(401, "unauthenticated", "sign in first (Authorization: Bearer)");
+            response.headers.emplace_back("WWW-Authenticate", "Bearer");
+            return response;
+        }
+        ctx.principal = Authenticate(services_, *token);
+        if (!ctx.principal) {
+            ++auth_failures_;
+            HttpResponse response = ErrorResponse(
+                401, "unauthenticated", "the session is unknown, expired or signed out");
+            response.headers.emplace_back("WWW-Authenticate", "Bearer");
+            return response;
+        }
+        if (ctx.principal->restricted && route.access != Access::kSignedInRestricted) {
+            return ErrorResponse(403, "totp_required",
+                                 "your clinic requires a second factor: enrol one at "
+                                 "POST /api/v1/me/totp first");
+        }
+    }
+    return route.handler(ctx);
+}
+
+std::string ApiDispatcher::MetricsText() {
+    std::string out;
+    out += "# HELP mitra_api_unavailable_total Requests answered 503 because the database was unavailable.\n";
+    out += "# TYPE mitra_api_unavailable_total counter\n";
+    out += "mitra_api_unavailable_total " + std::to_string(unavailable_.load()) + "\n";
+    out += "# HELP mitra_api_internal_errors_total Requests that failed with a fault of ours.\n";
+    out += "# TYPE mitra_api_internal_errors_total counter\n";
+    out += "mitra_api_internal_errors_total " + std::to_string(internal_errors_.load()) + "\n";
+    out += "# HELP mitra_api_auth_failures_total Requests rejected for a missing or dead token.\n";
+    out += "# TYPE mitra_api_auth_failures_total counter\n";
+    out += "mitra_api_auth_failures_total " + std::to_string(auth_failures_.load()) + "\n";
+    out += "# HELP mitra_audit_reads_stored_total Read-audit entries stored.\n";
+    out += "# TYPE mitra_audit_reads_stored_total counter\n";
+    out += "mitra_audit_reads_stored_total " +
+           std::to_string(services_.read_audit.StoredCount()) + "\n";
+    return out;
+}
+
+}  // namespace mitra::api

@@ -1,0 +1,16 @@
+#pragma once
+// Route registration, one function per area of the API; BuildRouter assembles them all.
+
+#include "api/router.hpp"
+
+namespace mitra::api {
+
+void AddFoundationRoutes(Router& router);
+
+/// Every route of the API, including the OpenAPI document itself.
+Router BuildRouter();
+
+/// The OpenAPI 3.1 document describing `router`.
+nlohmann::json BuildOpenApi(const Router& router);
+
+}  // namespace mitra::api
