@@ -48,6 +48,10 @@ int StatusFor(ErrorCode code) noexcept {
 Router BuildRouter() {
     Router router;
     AddFoundationRoutes(router);
+    AddClinicalRoutes(router);
+    AddProductRoutes(router);
+    AddPkRoutes(router);
+    AddSupervisionRoutes(router);
     router.Add({"GET", "/api/v1/openapi.json", Access::kPublic, nullptr,
                 {"This OpenAPI 3.1 document", "operations", nullptr,
                  nlohmann::json{{"type", "object"}}}});

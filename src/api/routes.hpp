@@ -6,6 +6,10 @@
 namespace mitra::api {
 
 void AddFoundationRoutes(Router& router);
+void AddClinicalRoutes(Router& router);   // products, lots, doses, assessments, timeline, ...
+void AddProductRoutes(Router& router);    // compliance, legal status
+void AddPkRoutes(Router& router);         // simulations, exposure
+void AddSupervisionRoutes(Router& router);  // alerts, taper plans
 
 /// Every route of the API, including the OpenAPI document itself.
 Router BuildRouter();
