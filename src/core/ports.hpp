@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/accounts.hpp"
+#include "core/clinical_ports.hpp"
 
 namespace mitra::core {
 
@@ -133,6 +134,15 @@ public:
     virtual AuditRepository& Audit() = 0;
     virtual ThrottleRepository& Throttles() = 0;
     virtual HistoryRepository& History() = 0;
+
+    // The clinical record (core/clinical_ports.hpp).
+    virtual ProductRepository& Products() = 0;
+    virtual LotRepository& Lots() = 0;
+    virtual DoseRepository& Doses() = 0;
+    virtual AssessmentRepository& Assessments() = 0;
+    virtual SubstanceUseRepository& SubstanceUses() = 0;
+    virtual MedicationRepository& Medications() = 0;
+    virtual AdverseEventRepository& AdverseEvents() = 0;
 
     /// Makes the transaction durable (synchronous). After Commit the object is spent.
     virtual void Commit() = 0;

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "crypto/crypto.hpp"
 #include "storage/migration.hpp"
+#include "storage/sqlite/clinical_repos.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/queries.hpp"
 
@@ -398,7 +399,8 @@ public:
           consents_(*connection_),
           audit_(*connection_),
           throttles_(*connection_),
-          history_(*connection_) {
+          history_(*connection_),
+          clinical_(*connection_) {
         connection_->Exec(mode == core::TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
     }
     ~SqliteUnitOfWork() override {
@@ -423,6 +425,13 @@ public:
     core::AuditRepository& Audit() override { return audit_; }
     core::ThrottleRepository& Throttles() override { return throttles_; }
     core::HistoryRepository& History() override { return history_; }
+    core::ProductRepository& Products() override { return clinical_.Products(); }
+    core::LotRepository& Lots() override { return clinical_.Lots(); }
+    core::DoseRepository& Doses() override { return clinical_.Doses(); }
+    core::AssessmentRepository& Assessments() override { return clinical_.Assessments(); }
+    core::SubstanceUseRepository& SubstanceUses() override { return clinical_.SubstanceUses(); }
+    core::MedicationRepository& Medications() override { return clinical_.Medications(); }
+    core::AdverseEventRepository& AdverseEvents() override { return clinical_.AdverseEvents(); }
 
     void Commit() override {
         connection_->Exec("COMMIT");
@@ -440,6 +449,7 @@ private:
     AuditRepo audit_;
     ThrottleRepo throttles_;
     HistoryRepo history_;
+    ClinicalRepos clinical_;
     bool done_ = false;
 };
 
