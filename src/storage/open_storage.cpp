@@ -3,6 +3,9 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "storage/postgres/backup.hpp"
+#include "storage/postgres/postgres_storage.hpp"
+#include "storage/sqlite/restore.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
 namespace mitra::storage {
@@ -47,19 +50,41 @@ std::unique_ptr<core::Storage> OpenStorage(const std::string& url, const OpenOpt
             }
             return storage;
         }
-        case DatabaseUrl::Kind::kPostgres:
-            throw ValidationError("database", "the PostgreSQL backend is not built into this mitra yet");
+        case DatabaseUrl::Kind::kPostgres: {
+            // Throws UnavailableError naming host:port when the server cannot be reached.
+            auto storage = std::make_unique<postgres::PostgresStorage>(
+                postgres::PostgresOptions{parsed.target, options.pool_size});
+            if (options.migrate) {
+                storage->Migrate();
+            } else if (storage->SchemaVersion() > postgres::PostgresStorage::KnownVersion()) {
+                throw Error(ErrorCode::kConflict, "database schema is newer than this mitra");
+            }
+            return storage;
+        }
     }
     throw ValidationError("database", "unsupported database URL");
 }
 
 void BackupDatabase(const std::string& url, const std::string& out_path) {
     const DatabaseUrl parsed = ParseDatabaseUrl(url);
-    if (parsed.kind != DatabaseUrl::Kind::kSqlite) {
-        throw ValidationError("database", "backup of this backend is not supported yet");
+    if (parsed.kind == DatabaseUrl::Kind::kPostgres) {
+        postgres::BackupTo(parsed.target, out_path);
+        return;
     }
     sqlite::SqliteStorage storage(sqlite::SqliteOptions{parsed.target, 1});
     storage.BackupTo(out_path);
+}
+
+void RestoreDatabase(const std::string& url, const std::string& in_path) {
+    if (!std::filesystem::is_regular_file(in_path)) {
+        throw ValidationError("in", "no backup file at " + in_path);
+    }
+    const DatabaseUrl parsed = ParseDatabaseUrl(url);
+    if (parsed.kind == DatabaseUrl::Kind::kPostgres) {
+        postgres::RestoreFrom(parsed.target, in_path);
+        return;
+    }
+    sqlite::RestoreFrom(parsed.target, in_path);
 }
 
 }  // namespace mitra::storage

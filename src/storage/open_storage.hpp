@@ -28,7 +28,12 @@ struct OpenOptions {
 /// Opens (and by default migrates) the database named by `url`.
 std::unique_ptr<core::Storage> OpenStorage(const std::string& url, const OpenOptions& options);
 
-/// Writes a consistent backup of the database at `url` to `out_path`.
+/// Writes a consistent backup of the database at `url` to `out_path` (SQLite: online backup
+/// API, a database file; PostgreSQL: pg_dump -Fc of the current schema).
 void BackupDatabase(const std::string& url, const std::string& out_path);
+
+/// Replaces the contents of the database at `url` with the backup in `in_path` (written by
+/// BackupDatabase for the same backend). Stop every `mitra serve` on the database first.
+void RestoreDatabase(const std::string& url, const std::string& in_path);
 
 }  // namespace mitra::storage

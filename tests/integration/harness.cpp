@@ -18,6 +18,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 namespace mitra::testing {
 namespace {
@@ -347,6 +348,45 @@ std::map<std::string, std::string> JsonHeaders(const std::string& token) {
         h["Authorization"] = "Bearer " + token;
     }
     return h;
+}
+
+std::vector<Backend> DatabaseBackendsForTests() { return {Backend::kSqlite, Backend::kPostgres}; }
+
+std::string BackendParamName(const ::testing::TestParamInfo<Backend>& info) {
+    return info.param == Backend::kSqlite ? "sqlite" : "postgres";
+}
+
+std::string FreshDatabase(Backend kind, const TempDir& dir) {
+    static std::atomic<int> counter{0};
+    const int n = counter++;
+    if (kind == Backend::kSqlite) {
+        return "sqlite:" + (dir.path() / ("t" + std::to_string(n) + ".db")).string();
+    }
+    const char* dsn = std::getenv("MITRA_TEST_PG_DSN");
+    if (dsn == nullptr || *dsn == '\0') {
+        return {};
+    }
+    // A fresh schema per call; the throwaway cluster is removed after the run.
+    std::random_device rd;
+    const std::string schema = "it_" + std::to_string(::getpid()) + "_" + std::to_string(n) +
+                               "_" + std::to_string(rd() % 100000);
+    PGconn* conn = PQconnectdb(dsn);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        const std::string message = PQerrorMessage(conn);
+        PQfinish(conn);
+        throw std::runtime_error("cannot reach MITRA_TEST_PG_DSN: " + message);
+    }
+    PGresult* result = PQexec(conn, ("CREATE SCHEMA " + schema).c_str());
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    const std::string message = PQresultErrorMessage(result);
+    PQclear(result);
+    PQfinish(conn);
+    if (!ok) {
+        throw std::runtime_error("CREATE SCHEMA failed: " + message);
+    }
+    const std::string base = dsn;
+    return base + (base.find('?') == std::string::npos ? "?" : "&") +
+           "options=-csearch_path%3D" + schema;
 }
 
 }  // namespace mitra::testing

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace mitra::testing {
@@ -100,5 +101,17 @@ std::string Login(std::uint16_t port, const std::string& email);
 
 std::map<std::string, std::string> Bearer(const std::string& token);
 std::map<std::string, std::string> JsonHeaders(const std::string& token = {});
+
+/// The database backends integration tests run against (value-parameterise a suite over
+/// DatabaseBackendsForTests(); PostgreSQL runs when $MITRA_TEST_PG_DSN is set, see
+/// scripts/pg-throwaway.sh, and is skipped otherwise).
+enum class Backend { kSqlite, kPostgres };
+std::vector<Backend> DatabaseBackendsForTests();
+/// "sqlite" / "postgres", for test names: INSTANTIATE_TEST_SUITE_P(..., BackendParamName).
+std::string BackendParamName(const ::testing::TestParamInfo<Backend>& info);
+/// A URL naming a fresh, empty database: a file in `dir` for SQLite, a fresh schema of
+/// $MITRA_TEST_PG_DSN for PostgreSQL. Empty when the backend is not available: skip the test,
+/// e.g. `if (url.empty()) GTEST_SKIP() << "no PostgreSQL";`.
+std::string FreshDatabase(Backend kind, const TempDir& dir);
 
 }  // namespace mitra::testing

@@ -1,7 +1,8 @@
 #pragma once
 // The SQLite backend: one database file in WAL mode with synchronous=FULL, a small pool of
-// connections (one per concurrent UnitOfWork), write transactions begun IMMEDIATE so writers
-// queue on the lock instead of deadlocking. Thread-safe.
+// connections for read UnitOfWorks, and one writer connection on which write UnitOfWorks run in
+// turn and commit in groups (write_lane.hpp: one fsync per burst of concurrent commits; Commit()
+// still returns only once durable). Thread-safe.
 
 #include <condition_variable>
 #include <memory>
@@ -14,6 +15,7 @@
 namespace mitra::storage::sqlite {
 
 class Connection;
+class WriteLane;
 
 struct SqliteOptions {
     std::string path;
@@ -47,6 +49,7 @@ private:
     std::unique_ptr<Connection> Acquire();
 
     SqliteOptions options_;
+    std::unique_ptr<WriteLane> lane_;  // every write UnitOfWork; group commit (write_lane.hpp)
     std::mutex mutex_;
     std::condition_variable available_;
     std::vector<std::unique_ptr<Connection>> idle_;

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# bench/storage/run.sh — durable writes per second through mitra's HTTP API against the raw
+# ceilings of the databases underneath, all measured in one run.
+#
+#   ceilings: bench/storage/sqlite_ceiling.c (SQLite, one row per transaction, WAL,
+#             synchronous=FULL) and pgbench (PostgreSQL 15, a one-row INSERT per transaction,
+#             synchronous_commit=on), with 1 and 8 clients;
+#   mitra:    POST /api/v1/patients/{pid}/doses as a clinician (a durable patient-data write:
+#             the dose, its audit entry, one transaction) with wrk, 1 and 8 connections, on
+#             SQLite and on PostgreSQL.
+# Prints writes/s and each result as a ratio of the SQLite one-row-per-transaction ceiling at the
+# same client count (the issue-3 target: mitra/SQLite at 8 clients >= 1.5x, by group commit).
+#
+# Usage: bench/storage/run.sh [BUILD_DIR]       (default: build/release; configured if missing)
+#   env: DURATION=10 (seconds per measurement); ENDPOINT=dose|patch (default dose; patch =
+#        PATCH /api/v1/patients/{pid}, a write whose cost does not grow with the record);
+#        MITRA_TEST_PG_DSN (else a throwaway cluster is
+#        started with scripts/pg-throwaway.sh); SKIP_PG=1 to measure SQLite only.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_DIR="${1:-$ROOT/build/release}"
+DURATION="${DURATION:-10}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+WORK="$(mktemp -d /tmp/mitra-bench-storage.XXXXXX)"
+PIDS=()
+STARTED_PG=0
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "$STARTED_PG" == 1 ]]; then pg_throwaway_stop >/dev/null 2>&1 || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+die() { echo "run.sh: $*" >&2; exit 1; }
+for tool in wrk curl jq; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+
+if [[ ! -f "$BUILD_DIR/build.ninja" && ! -f "$BUILD_DIR/Makefile" ]]; then
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DMITRA_DEVELOPER_MODE=OFF -DMITRA_BUILD_BENCH=ON >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j2 --target mitra mitra_bench_sqlite_ceiling >/dev/null
+MITRA="$(find "$BUILD_DIR" -type f -name mitra -perm -u+x | head -n 1)"
+CEILING="$(find "$BUILD_DIR" -type f -name mitra_bench_sqlite_ceiling -perm -u+x | head -n 1)"
+[[ -x "$MITRA" && -x "$CEILING" ]] || die "build failed"
+export MITRA_PASSWORD_HASH_COST=min
+
+declare -A RESULT
+line() { printf '%-44s %9.0f writes/s  %s\n' "$1" "$2" "${3:-}"; }
+
+# --- ceilings ---------------------------------------------------------------------------------
+for c in 1 8; do
+    read -r _ _ rate < <("$CEILING" "$WORK/ceiling.db" "$c" "$DURATION")
+    RESULT[sqlite_ceiling_$c]="$rate"
+    line "ceiling: SQLite C, 1 row/tx, FULL, $c client(s)" "$rate"
+done
+
+if [[ "${SKIP_PG:-}" != 1 ]]; then
+    if [[ -z "${MITRA_TEST_PG_DSN:-}" ]]; then
+        # shellcheck source=../../scripts/pg-throwaway.sh
+        source "$ROOT/scripts/pg-throwaway.sh"
+        pg_throwaway_start >/dev/null
+        STARTED_PG=1
+    fi
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$MITRA_TEST_PG_DSN" -c "DROP TABLE IF EXISTS bench_doses; CREATE TABLE bench_doses (
+        id BIGSERIAL PRIMARY KEY, patient_id BIGINT, taken_at_ms BIGINT, amount DOUBLE PRECISION,
+        unit TEXT)" >/dev/null
+    cat >"$WORK/insert.sql" <<'SQL'
+\set t random(1, 1000000000)
+INSERT INTO bench_doses (patient_id, taken_at_ms, amount, unit) VALUES (:client_id, :t, 1.0, 'g');
+SQL
+    for c in 1 8; do
+        rate="$("$PG_BIN/pgbench" -n -f "$WORK/insert.sql" -c "$c" -j "$c" -T "$DURATION" \
+            "$MITRA_TEST_PG_DSN" 2>/dev/null | awk '/^tps/ { print $3; exit }')"
+        RESULT[pg_ceiling_$c]="$rate"
+        line "ceiling: pgbench, 1-row INSERT/tx, $c client(s)" "$rate"
+    done
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$MITRA_TEST_PG_DSN" -c "DROP TABLE bench_doses" >/dev/null
+fi
+
+# --- mitra through HTTP -----------------------------------------------------------------------
+bench_mitra() {  # NAME DATABASE_URL
+    local name="$1" db="$2" password="bench-password-1"
+    local org clinician patient_json pid
+    "$MITRA" init --database "$db" >/dev/null
+    org="$("$MITRA" org add --database "$db" --name "Bench $name" | jq -r .id)"
+    clinician="$(printf '%s\n' "$password" | "$MITRA" user add --database "$db" --org "$org" \
+        --role clinician --email "clin-$name@bench.test" --password-stdin | jq -r .id)"
+    patient_json="$(printf '%s\n' "$password" | "$MITRA" user add --database "$db" --org "$org" \
+        --role patient --email "pat-$name@bench.test" --password-stdin)"
+    pid="$(jq -r .patient_id <<<"$patient_json")"
+    "$MITRA" serve --database "$db" --listen 127.0.0.1:0 --log-level warn \
+        >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    local server=$!
+    PIDS+=("$server")
+    local base=""
+    for _ in $(seq 1 200); do
+        base="$(grep -o 'http://[^ ]*' "$WORK/$name.out" 2>/dev/null | head -n 1 || true)"
+        [[ -n "$base" ]] && break
+        sleep 0.05
+    done
+    [[ -n "$base" ]] || { cat "$WORK/$name.err" >&2; die "mitra serve ($name) did not start"; }
+    login() {
+        curl -sf -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
+            -d "$(jq -nc --arg e "$1" --arg p "$password" '{email: $e, password: $p}')" |
+            jq -r .token
+    }
+    local patient_token
+    patient_token="$(login "pat-$name@bench.test")"
+    curl -sf -X POST "$base/api/v1/patients/$pid/consents" \
+        -H "Authorization: Bearer $patient_token" -H 'Content-Type: application/json' \
+        -d "$(jq -nc --arg g "$clinician" '{grantee_user_id: $g, purpose: "care"}')" >/dev/null ||
+        die "granting consent failed"
+    export MITRA_TOKEN MITRA_PID="$pid" MITRA_ENDPOINT="${ENDPOINT:-dose}"
+    MITRA_TOKEN="$(login "clin-$name@bench.test")"
+    local c
+    for c in 1 8; do
+        local out requests seconds non2xx sockerr p50 p99 rate
+        out="$(wrk -t1 -c"$c" -d"${DURATION}s" -s "$ROOT/bench/storage/dose.lua" "$base" |
+            awk '/^RESULT/')"
+        read -r _ requests seconds non2xx sockerr p50 p99 <<<"$out"
+        rate="$(awk -v r="$requests" -v n="$non2xx" -v s="$seconds" 'BEGIN { printf "%.1f", (r - n) / s }')"
+        RESULT[${name}_$c]="$rate"
+        line "mitra API ${ENDPOINT:-dose} write, $name, $c conn" "$rate" \
+            "p50 ${p50} ms  p99 ${p99} ms  non-2xx $non2xx  socket errors $sockerr"
+    done
+    # Every acknowledged write is in the database (count of doses through the API).
+    kill "$server"
+    wait "$server" 2>/dev/null || true
+}
+
+bench_mitra sqlite "sqlite:$WORK/mitra.db"
+if [[ "${SKIP_PG:-}" != 1 ]]; then
+    schema="bench_$$"
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$MITRA_TEST_PG_DSN" -c "CREATE SCHEMA $schema" >/dev/null
+    sep='?'; [[ "$MITRA_TEST_PG_DSN" == *\?* ]] && sep='&'
+    bench_mitra postgres "${MITRA_TEST_PG_DSN}${sep}options=-csearch_path%3D$schema"
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$MITRA_TEST_PG_DSN" -c "DROP SCHEMA $schema CASCADE" >/dev/null
+fi
+
+# --- ratios -----------------------------------------------------------------------------------
+echo
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+for c in 1 8; do
+    echo "ratios at $c client(s), to the SQLite 1-row/tx ceiling (${RESULT[sqlite_ceiling_$c]}/s):"
+    echo "  mitra/SQLite     $(ratio "${RESULT[sqlite_$c]}" "${RESULT[sqlite_ceiling_$c]}")"
+    if [[ "${SKIP_PG:-}" != 1 ]]; then
+        echo "  mitra/PostgreSQL $(ratio "${RESULT[postgres_$c]}" "${RESULT[sqlite_ceiling_$c]}")" \
+            "(to pgbench: $(ratio "${RESULT[postgres_$c]}" "${RESULT[pg_ceiling_$c]}"))"
+    fi
+done
+echo "target (issue 3): mitra/SQLite at 8 clients >= 1.50"

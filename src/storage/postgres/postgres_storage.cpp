@@ -1,0 +1,630 @@
+#include "storage/postgres/postgres_storage.hpp"
+// Repositories mirror storage/sqlite/sqlite_storage.cpp over the PostgreSQL Statement, which has
+// the same interface; only the SQL (queries.hpp) and the audit head lock differ.
+
+#include "core/ids.hpp"
+#include "core/error.hpp"
+#include "crypto/crypto.hpp"
+#include "storage/migration.hpp"
+#include "storage/postgres/clinical_repos.hpp"
+#include "storage/postgres/supervision_repos.hpp"
+#include "storage/postgres/connection.hpp"
+#include "storage/postgres/queries.hpp"
+
+namespace mitra::storage::postgres {
+
+const std::vector<Migration>& PostgresMigrations();  // generated from migrations/postgres
+
+namespace {
+
+using core::AuditEntry;
+using core::Consent;
+using core::Organization;
+using core::Patient;
+using core::Session;
+using core::User;
+
+Organization ReadOrg(const Statement& st) {
+    return Organization{st.Text(0), st.Text(1), st.Int(2) != 0, st.Int(3)};
+}
+
+User ReadUser(const Statement& st) {
+    User user;
+    user.organization_id = st.Text(0);
+    user.id = st.Text(1);
+    user.email = st.Text(2);
+    user.role = core::ParseRole(st.Text(3)).value_or(core::Role::kPatient);
+    user.password_hash = st.Text(4);
+    user.totp_secret = st.Text(5);
+    user.totp_enabled = st.Int(6) != 0;
+    user.patient_id = st.OptText(7);
+    user.disabled = st.Int(8) != 0;
+    user.created_at_ms = st.Int(9);
+    return user;
+}
+
+Patient ReadPatient(const Statement& st) {
+    Patient p;
+    p.organization_id = st.Text(0);
+    p.id = st.Text(1);
+    p.user_id = st.Text(2);
+    p.display_name = st.Text(3);
+    p.timezone = st.Text(4);
+    p.jurisdiction = st.Text(5);
+    if (auto v = st.OptInt(6)) {
+        p.pregnant = *v != 0;
+    }
+    p.created_at_ms = st.Int(7);
+    p.updated_at_ms = st.Int(8);
+    return p;
+}
+
+Consent ReadConsent(const Statement& st) {
+    Consent c;
+    c.organization_id = st.Text(0);
+    c.id = st.Text(1);
+    c.patient_id = st.Text(2);
+    c.grantee_user_id = st.Text(3);
+    c.purpose = core::ParsePurpose(st.Text(4)).value_or(core::ConsentPurpose::kCare);
+    c.granted_at_ms = st.Int(5);
+    c.revoked_at_ms = st.OptInt(6);
+    return c;
+}
+
+AuditEntry ReadAudit(const Statement& st) {
+    AuditEntry e;
+    e.organization_id = st.Text(0);
+    e.seq = st.Int(1);
+    e.at_ms = st.Int(2);
+    e.actor_user_id = st.Text(3);
+    e.action = st.Text(4);
+    e.subject_type = st.Text(5);
+    e.subject_id = st.Text(6);
+    e.patient_id = st.Text(7);
+    e.outcome = st.Text(8);
+    e.prev_hash = st.Text(9);
+    e.hash = st.Text(10);
+    return e;
+}
+
+std::optional<std::int64_t> PregnantColumn(const Patient& p) {
+    if (!p.pregnant) {
+        return std::nullopt;
+    }
+    return *p.pregnant ? 1 : 0;
+}
+
+class OrgRepo final : public core::OrganizationRepository {
+public:
+    explicit OrgRepo(Connection& c) : c_(c) {}
+    void Insert(const Organization& org) override {
+        try {
+            c_.Prepare(q::kOrgInsert).Bind(1, org.id).Bind(2, org.name).Bind(3, org.require_totp)
+                .Bind(4, org.created_at_ms).Run();
+        } catch (const ConflictError&) {
+            throw ConflictError("an organization with this name already exists", "name");
+        }
+    }
+    std::optional<Organization> FindById(const std::string& id) override {
+        auto st = c_.Prepare(q::kOrgById);
+        st.Bind(1, id);
+        return st.Step() ? std::optional(ReadOrg(st)) : std::nullopt;
+    }
+    std::optional<Organization> FindByName(const std::string& name) override {
+        auto st = c_.Prepare(q::kOrgByName);
+        st.Bind(1, name);
+        return st.Step() ? std::optional(ReadOrg(st)) : std::nullopt;
+    }
+    void Update(const Organization& org) override {
+        c_.Prepare(q::kOrgUpdate).Bind(1, org.id).Bind(2, org.name).Bind(3, org.require_totp).Run();
+    }
+    std::vector<Organization> List() override {
+        auto st = c_.Prepare(q::kOrgList);
+        std::vector<Organization> out;
+        while (st.Step()) {
+            out.push_back(ReadOrg(st));
+        }
+        return out;
+    }
+
+private:
+    Connection& c_;
+};
+
+class UserRepo final : public core::UserRepository {
+public:
+    explicit UserRepo(Connection& c) : c_(c) {}
+    void Insert(const User& u) override {
+        try {
+            c_.Prepare(q::kUserInsert).Bind(1, u.organization_id).Bind(2, u.id).Bind(3, u.email)
+                .Bind(4, core::RoleName(u.role)).Bind(5, u.password_hash).Bind(6, u.totp_secret)
+                .Bind(7, u.totp_enabled).Bind(8, u.patient_id).Bind(9, u.disabled)
+                .Bind(10, u.created_at_ms).Run();
+        } catch (const ConflictError&) {
+            throw ConflictError("a user with this email already exists", "email");
+        }
+    }
+    void Update(const User& u) override {
+        c_.Prepare(q::kUserUpdate).Bind(1, u.organization_id).Bind(2, u.id).Bind(3, u.email)
+            .Bind(4, core::RoleName(u.role)).Bind(5, u.password_hash).Bind(6, u.totp_secret)
+            .Bind(7, u.totp_enabled).Bind(8, u.patient_id).Bind(9, u.disabled).Run();
+    }
+    std::optional<User> FindById(const std::string& org_id, const std::string& id) override {
+        auto st = c_.Prepare(q::kUserById);
+        st.Bind(1, org_id).Bind(2, id);
+        return st.Step() ? std::optional(ReadUser(st)) : std::nullopt;
+    }
+    std::optional<User> FindByEmail(const std::string& email) override {
+        auto st = c_.Prepare(q::kUserByEmail);
+        st.Bind(1, email);
+        return st.Step() ? std::optional(ReadUser(st)) : std::nullopt;
+    }
+    std::vector<User> ListByOrganization(const std::string& org_id) override {
+        auto st = c_.Prepare(q::kUserByOrg);
+        st.Bind(1, org_id);
+        std::vector<User> out;
+        while (st.Step()) {
+            out.push_back(ReadUser(st));
+        }
+        return out;
+    }
+
+private:
+    Connection& c_;
+};
+
+class PatientRepo final : public core::PatientRepository {
+public:
+    explicit PatientRepo(Connection& c) : c_(c) {}
+    void Insert(const Patient& p) override {
+        c_.Prepare(q::kPatientInsert).Bind(1, p.organization_id).Bind(2, p.id).Bind(3, p.user_id)
+            .Bind(4, p.display_name).Bind(5, p.timezone).Bind(6, p.jurisdiction)
+            .Bind(7, PregnantColumn(p)).Bind(8, p.created_at_ms).Bind(9, p.updated_at_ms).Run();
+    }
+    void Update(const Patient& p) override {
+        c_.Prepare(q::kPatientUpdate).Bind(1, p.organization_id).Bind(2, p.id)
+            .Bind(3, p.display_name).Bind(4, p.timezone).Bind(5, p.jurisdiction)
+            .Bind(6, PregnantColumn(p)).Bind(7, p.updated_at_ms).Run();
+    }
+    std::optional<Patient> FindById(const std::string& org_id, const std::string& id) override {
+        auto st = c_.Prepare(q::kPatientById);
+        st.Bind(1, org_id).Bind(2, id);
+        return st.Step() ? std::optional(ReadPatient(st)) : std::nullopt;
+    }
+    std::vector<Patient> ListByOrganization(const std::string& org_id) override {
+        auto st = c_.Prepare(q::kPatientByOrg);
+        st.Bind(1, org_id);
+        std::vector<Patient> out;
+        while (st.Step()) {
+            out.push_back(ReadPatient(st));
+        }
+        return out;
+    }
+    std::vector<Patient> ListConsentedTo(const std::string& org_id, const std::string& grantee,
+                                         core::ConsentPurpose purpose) override {
+        auto st = c_.Prepare(q::kPatientConsented);
+        st.Bind(1, org_id).Bind(2, grantee).Bind(3, core::PurposeName(purpose));
+        std::vector<Patient> out;
+        while (st.Step()) {
+            out.push_back(ReadPatient(st));
+        }
+        return out;
+    }
+
+private:
+    Connection& c_;
+};
+
+class SessionRepo final : public core::SessionRepository {
+public:
+    explicit SessionRepo(Connection& c) : c_(c) {}
+    void Insert(const Session& s) override {
+        c_.Prepare(q::kSessionInsert).Bind(1, s.organization_id).Bind(2, s.token_hash)
+            .Bind(3, s.user_id).Bind(4, s.created_at_ms).Bind(5, s.expires_at_ms).Run();
+    }
+    std::optional<Session> FindByTokenHash(const std::string& token_hash) override {
+        auto st = c_.Prepare(q::kSessionByHash);
+        st.Bind(1, token_hash);
+        if (!st.Step()) {
+            return std::nullopt;
+        }
+        return Session{st.Text(1), st.Text(0), st.Text(2), st.Int(3), st.Int(4), st.OptInt(5)};
+    }
+    void Revoke(const std::string& token_hash, std::int64_t at_ms) override {
+        c_.Prepare(q::kSessionRevoke).Bind(1, token_hash).Bind(2, at_ms).Run();
+    }
+    void RevokeAllForUser(const std::string& org_id, const std::string& user_id,
+                          std::int64_t at_ms) override {
+        c_.Prepare(q::kSessionRevokeUser).Bind(1, org_id).Bind(2, user_id).Bind(3, at_ms).Run();
+    }
+    int DeleteExpired(std::int64_t now_ms) override {
+        auto st = c_.Prepare(q::kSessionDeleteExpired);
+        st.Bind(1, now_ms).Run();
+        return st.Changes();
+    }
+
+private:
+    Connection& c_;
+};
+
+class ConsentRepo final : public core::ConsentRepository {
+public:
+    explicit ConsentRepo(Connection& c) : c_(c) {}
+    void Insert(const Consent& c) override {
+        c_.Prepare(q::kConsentInsert).Bind(1, c.organization_id).Bind(2, c.id)
+            .Bind(3, c.patient_id).Bind(4, c.grantee_user_id).Bind(5, core::PurposeName(c.purpose))
+            .Bind(6, c.granted_at_ms).Bind(7, c.revoked_at_ms).Run();
+    }
+    std::optional<Consent> FindById(const std::string& org_id, const std::string& id) override {
+        auto st = c_.Prepare(q::kConsentById);
+        st.Bind(1, org_id).Bind(2, id);
+        return st.Step() ? std::optional(ReadConsent(st)) : std::nullopt;
+    }
+    void Revoke(const std::string& org_id, const std::string& id, std::int64_t at_ms) override {
+        c_.Prepare(q::kConsentRevoke).Bind(1, org_id).Bind(2, id).Bind(3, at_ms).Run();
+    }
+    std::vector<Consent> ListForPatient(const std::string& org_id,
+                                        const std::string& patient_id) override {
+        auto st = c_.Prepare(q::kConsentForPatient);
+        st.Bind(1, org_id).Bind(2, patient_id);
+        std::vector<Consent> out;
+        while (st.Step()) {
+            out.push_back(ReadConsent(st));
+        }
+        return out;
+    }
+    bool IsActive(const std::string& org_id, const std::string& patient_id,
+                  const std::string& grantee, core::ConsentPurpose purpose) override {
+        auto st = c_.Prepare(q::kConsentActive);
+        st.Bind(1, org_id).Bind(2, patient_id).Bind(3, grantee).Bind(4, core::PurposeName(purpose));
+        return st.Step();
+    }
+
+private:
+    Connection& c_;
+};
+
+class AuditRepo final : public core::AuditRepository {
+public:
+    explicit AuditRepo(Connection& c) : c_(c) {}
+    AuditEntry Append(AuditEntry e) override {
+        std::int64_t seq = 0;
+        std::string prev;
+        c_.Prepare(q::kAuditEnsureHead).Bind(1, e.organization_id).Run();
+        {
+            auto st = c_.Prepare(q::kAuditHead);
+            st.Bind(1, e.organization_id);
+            if (st.Step()) {
+                seq = st.Int(0);
+                prev = st.Text(1);
+            }
+        }
+        e.seq = seq + 1;
+        e.prev_hash = prev;
+        e.hash = crypto::Sha256Hex(core::CanonicalAuditRecord(e));
+        c_.Prepare(q::kAuditInsert).Bind(1, e.organization_id).Bind(2, e.seq).Bind(3, e.at_ms)
+            .Bind(4, e.actor_user_id).Bind(5, e.action).Bind(6, e.subject_type)
+            .Bind(7, e.subject_id).Bind(8, e.patient_id).Bind(9, e.outcome).Bind(10, e.prev_hash)
+            .Bind(11, e.hash).Run();
+        c_.Prepare(q::kAuditSetHead).Bind(1, e.organization_id).Bind(2, e.seq).Bind(3, e.hash)
+            .Run();
+        return e;
+    }
+    std::vector<AuditEntry> ListAll() override {
+        auto st = c_.Prepare(q::kAuditAll);
+        std::vector<AuditEntry> out;
+        while (st.Step()) {
+            out.push_back(ReadAudit(st));
+        }
+        return out;
+    }
+    std::vector<std::pair<std::string, std::pair<std::int64_t, std::string>>> ListHeads()
+        override {
+        auto st = c_.Prepare(q::kAuditHeads);
+        std::vector<std::pair<std::string, std::pair<std::int64_t, std::string>>> out;
+        while (st.Step()) {
+            out.push_back({st.Text(0), {st.Int(1), st.Text(2)}});
+        }
+        return out;
+    }
+    std::vector<AuditEntry> ListForPatient(const std::string& org_id,
+                                           const std::string& patient_id, int limit) override {
+        auto st = c_.Prepare(q::kAuditForPatient);
+        st.Bind(1, org_id).Bind(2, patient_id).Bind(3, limit);
+        std::vector<AuditEntry> out;
+        while (st.Step()) {
+            out.push_back(ReadAudit(st));
+        }
+        return out;
+    }
+
+private:
+    Connection& c_;
+};
+
+class ThrottleRepo final : public core::ThrottleRepository {
+public:
+    explicit ThrottleRepo(Connection& c) : c_(c) {}
+    std::optional<core::LoginThrottle> Find(const std::string& key) override {
+        auto st = c_.Prepare(q::kThrottleFind);
+        st.Bind(1, key);
+        if (!st.Step()) {
+            return std::nullopt;
+        }
+        return core::LoginThrottle{st.Text(0), static_cast<int>(st.Int(1)), st.Int(2), st.Int(3)};
+    }
+    void Upsert(const core::LoginThrottle& t) override {
+        c_.Prepare(q::kThrottleUpsert).Bind(1, t.key).Bind(2, t.failures)
+            .Bind(3, t.window_start_ms).Bind(4, t.locked_until_ms).Run();
+    }
+    void Clear(const std::string& key) override {
+        c_.Prepare(q::kThrottleClear).Bind(1, key).Run();
+    }
+
+private:
+    Connection& c_;
+};
+
+class HistoryRepo final : public core::HistoryRepository {
+public:
+    explicit HistoryRepo(Connection& c) : c_(c) {}
+    void Insert(const core::HistoryEntry& h) override {
+        c_.Prepare(q::kHistoryInsert).Bind(1, h.organization_id).Bind(2, h.id).Bind(3, h.entity)
+            .Bind(4, h.entity_id).Bind(5, h.changed_by).Bind(6, h.changed_at_ms)
+            .Bind(7, h.previous_json).Run();
+    }
+    std::vector<core::HistoryEntry> ListForEntity(const std::string& org_id,
+                                                  const std::string& entity,
+                                                  const std::string& entity_id) override {
+        auto st = c_.Prepare(q::kHistoryForEntity);
+        st.Bind(1, org_id).Bind(2, entity).Bind(3, entity_id);
+        std::vector<core::HistoryEntry> out;
+        while (st.Step()) {
+            out.push_back({st.Text(1), st.Text(0), st.Text(2), st.Text(3), st.Text(4), st.Int(5),
+                           st.Text(6)});
+        }
+        return out;
+    }
+
+private:
+    Connection& c_;
+};
+class PostgresUnitOfWork final : public core::UnitOfWork {
+public:
+    /// Takes a connection on which BEGIN already succeeded.
+    PostgresUnitOfWork(PostgresStorage& storage, std::unique_ptr<Connection> connection)
+        : storage_(storage),
+          connection_(std::move(connection)),
+          orgs_(*connection_),
+          users_(*connection_),
+          patients_(*connection_),
+          sessions_(*connection_),
+          consents_(*connection_),
+          audit_(*connection_),
+          throttles_(*connection_),
+          history_(*connection_),
+          clinical_(*connection_),
+          supervision_(*connection_) {}
+    ~PostgresUnitOfWork() override {
+        if (!done_ && connection_->Healthy()) {
+            try {
+                connection_->Exec("ROLLBACK");
+            } catch (const std::exception&) {
+                // Release drops a connection left inside a transaction.
+            }
+        }
+        storage_.Release(std::move(connection_));
+    }
+
+    core::OrganizationRepository& Organizations() override { return orgs_; }
+    core::UserRepository& Users() override { return users_; }
+    core::PatientRepository& Patients() override { return patients_; }
+    core::SessionRepository& Sessions() override { return sessions_; }
+    core::ConsentRepository& Consents() override { return consents_; }
+    core::AuditRepository& Audit() override { return audit_; }
+    core::ThrottleRepository& Throttles() override { return throttles_; }
+    core::HistoryRepository& History() override { return history_; }
+    core::ProductRepository& Products() override { return clinical_.Products(); }
+    core::LotRepository& Lots() override { return clinical_.Lots(); }
+    core::DoseRepository& Doses() override { return clinical_.Doses(); }
+    core::AssessmentRepository& Assessments() override { return clinical_.Assessments(); }
+    core::SubstanceUseRepository& SubstanceUses() override { return clinical_.SubstanceUses(); }
+    core::MedicationRepository& Medications() override { return clinical_.Medications(); }
+    core::AdverseEventRepository& AdverseEvents() override { return clinical_.AdverseEvents(); }
+    core::AlertRepository& Alerts() override { return supervision_.Alerts(); }
+    core::TaperPlanRepository& TaperPlans() override { return supervision_.TaperPlans(); }
+
+    /// Returns once the server reports the commit durable (synchronous_commit=on, the default).
+    void Commit() override {
+        connection_->Exec("COMMIT");
+        done_ = true;
+    }
+
+private:
+    PostgresStorage& storage_;
+    std::unique_ptr<Connection> connection_;
+    OrgRepo orgs_;
+    UserRepo users_;
+    PatientRepo patients_;
+    SessionRepo sessions_;
+    ConsentRepo consents_;
+    AuditRepo audit_;
+    ThrottleRepo throttles_;
+    HistoryRepo history_;
+    ClinicalRepos clinical_;
+    SupervisionRepos supervision_;
+    bool done_ = false;
+};
+
+/// Returns the connection to the pool when the scope ends.
+class Lease {
+public:
+    Lease(PostgresStorage& storage, std::unique_ptr<Connection> connection)
+        : storage_(storage), connection_(std::move(connection)) {}
+    ~Lease() { storage_.Release(std::move(connection_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Connection& operator*() { return *connection_; }
+    Connection* operator->() { return connection_.get(); }
+
+private:
+    PostgresStorage& storage_;
+    std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace
+
+PostgresStorage::PostgresStorage(PostgresOptions options) : options_(std::move(options)) {
+    if (options_.pool_size < 1) {
+        options_.pool_size = 1;
+    }
+    idle_.push_back(std::make_unique<Connection>(options_.url));
+    open_ = 1;
+}
+
+PostgresStorage::~PostgresStorage() = default;
+
+int PostgresStorage::KnownVersion() {
+    int version = 0;
+    for (const auto& m : PostgresMigrations()) {
+        version = std::max(version, m.version);
+    }
+    return version;
+}
+
+int PostgresStorage::Migrate() {
+    Lease connection(*this, Acquire());
+    for (;;) {
+        connection->Exec("BEGIN");
+        try {
+            connection->Prepare(q::kMigrationLock).Run();
+            connection->Exec(q::kCreateMigrationsTable);
+            int current = 0;
+            {
+                auto st = connection->Prepare(q::kSchemaVersion);
+                if (st.Step()) {
+                    current = static_cast<int>(st.Int(0));
+                }
+            }
+            if (current > KnownVersion()) {
+                throw ConflictError("database schema version " + std::to_string(current) +
+                                    " is newer than this mitra knows (" +
+                                    std::to_string(KnownVersion()) +
+                                    "); refusing to run against it");
+            }
+            const Migration* next = nullptr;
+            for (const auto& m : PostgresMigrations()) {
+                if (m.version > current) {
+                    next = &m;
+                    break;
+                }
+            }
+            if (next == nullptr) {
+                connection->Exec("COMMIT");
+                return current;
+            }
+            connection->Exec(next->sql);
+            connection->Prepare(q::kRecordMigration).Bind(1, next->version).Bind(2, next->name)
+                .Bind(3, core::SystemClock().NowMs()).Run();
+            connection->Exec("COMMIT");
+        } catch (...) {
+            if (connection->Healthy()) {
+                connection->Exec("ROLLBACK");
+            }
+            throw;
+        }
+    }
+}
+
+int PostgresStorage::SchemaVersion() {
+    Lease connection(*this, Acquire());
+    try {
+        auto st = connection->Prepare(q::kSchemaVersion);
+        return st.Step() ? static_cast<int>(st.Int(0)) : 0;
+    } catch (const InternalError&) {
+        return 0;  // 42P01: no schema_migrations table yet
+    }
+}
+
+std::unique_ptr<core::UnitOfWork> PostgresStorage::Begin(core::TxMode mode) {
+    (void)mode;  // READ COMMITTED for both; writers that must serialise lock rows explicitly.
+    // A pooled connection may have been cut while idle (server restart); libpq notices only on
+    // use. BEGIN has no effect to lose, so retry it once on a fresh connection (Release drops
+    // every idle connection when one is found broken).
+    for (int attempt = 0;; ++attempt) {
+        auto connection = Acquire();
+        try {
+            connection->Exec("BEGIN");
+            return std::make_unique<PostgresUnitOfWork>(*this, std::move(connection));
+        } catch (const UnavailableError&) {
+            const bool broken = !connection->Healthy();
+            Release(std::move(connection));
+            if (!broken || attempt >= 1) {
+                throw;
+            }
+        }
+    }
+}
+
+bool PostgresStorage::Ping() {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            Lease connection(*this, Acquire());
+            auto st = connection->Prepare(q::kPing);
+            return st.Step();
+        } catch (const Error&) {
+            // A stale connection was dropped by Release; try the next (or a new) one.
+        }
+    }
+    return false;
+}
+
+std::unique_ptr<Connection> PostgresStorage::Acquire() {
+    std::unique_lock lock(mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+    for (;;) {
+        if (!idle_.empty()) {
+            auto connection = std::move(idle_.back());
+            idle_.pop_back();
+            return connection;
+        }
+        if (open_ < options_.pool_size) {
+            ++open_;
+            lock.unlock();
+            try {
+                return std::make_unique<Connection>(options_.url);
+            } catch (...) {
+                std::lock_guard relock(mutex_);
+                --open_;
+                throw;
+            }
+        }
+        if (available_.wait_until(lock, deadline) == std::cv_status::timeout &&
+            idle_.empty() && open_ >= options_.pool_size) {
+            throw UnavailableError("no PostgreSQL connection free within " +
+                                   std::to_string(options_.acquire_timeout.count()) + " ms");
+        }
+    }
+}
+
+void PostgresStorage::Release(std::unique_ptr<Connection> connection) {
+    {
+        std::lock_guard lock(mutex_);
+        if (connection && connection->Healthy() && connection->Idle()) {
+            idle_.push_back(std::move(connection));
+        } else {
+            const bool lost = connection && !connection->Healthy();
+            connection.reset();
+            --open_;
+            if (lost) {
+                // The server went away (restart, failover): the idle ones are most likely cut
+                // too. Drop them so the next request connects afresh instead of failing.
+                open_ -= static_cast<int>(idle_.size());
+                idle_.clear();
+            }
+        }
+    }
+    available_.notify_one();
+}
+
+}  // namespace mitra::storage::postgres

@@ -1,0 +1,62 @@
+#pragma once
+// The PostgreSQL backend (libpq): a fixed-size pool of connections, each UnitOfWork one
+// transaction (BEGIN ... COMMIT, ROLLBACK in the destructor), prepared named statements,
+// SQLSTATE mapped to ConflictError / UnavailableError / InternalError. Broken connections are
+// dropped and replaced, so service resumes by itself when the database returns. Several
+// processes may share one database: every piece of shared state (sessions, consent, throttles,
+// the audit chain) lives in it; the audit chain serialises per organization with a row lock.
+// Thread-safe.
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/ports.hpp"
+
+namespace mitra::storage::postgres {
+
+class Connection;
+
+struct PostgresOptions {
+    std::string url;  // postgresql://user@host:port/db?... (libpq URI or key=value string)
+    int pool_size = 8;
+    std::chrono::milliseconds acquire_timeout{10000};
+};
+
+class PostgresStorage final : public core::Storage {
+public:
+    /// Connects once so an unreachable server fails at start with a message naming host:port
+    /// (UnavailableError). Does not migrate (see Migrate).
+    explicit PostgresStorage(PostgresOptions options);
+    ~PostgresStorage() override;
+
+    /// Applies pending migrations, one transaction each, serialised across processes with
+    /// pg_advisory_xact_lock. Throws ConflictError if the database has a newer schema than this
+    /// binary knows. Returns the resulting version.
+    int Migrate();
+    /// Highest migration version this binary carries.
+    static int KnownVersion();
+
+    std::unique_ptr<core::UnitOfWork> Begin(core::TxMode mode) override;
+    bool Ping() override;
+    std::string BackendName() const override { return "postgresql"; }
+    int SchemaVersion() override;
+
+    /// Takes a connection from the pool (opening one if below the pool size); waits up to the
+    /// acquire timeout, then throws UnavailableError.
+    std::unique_ptr<Connection> Acquire();
+    /// Returns a connection; a broken one (or one left inside a transaction) is dropped.
+    void Release(std::unique_ptr<Connection> connection);
+
+private:
+    PostgresOptions options_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<std::unique_ptr<Connection>> idle_;
+    int open_ = 0;
+};
+
+}  // namespace mitra::storage::postgres
