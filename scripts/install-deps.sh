@@ -9,7 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev tzdata libgtest-dev libgmock-dev
   libbenchmark-dev
   # tests and benchmarks
-  postgresql-15 postgresql-client-15 libsundials-dev curl wrk python3-numpy python3-scipy r-cran-desolve
+  postgresql-15 postgresql-client-15 libsundials-dev curl jq wrk python3-numpy python3-scipy r-cran-desolve
   chromium
 )
 if [ "${MITRA_MINIMAL_DEPS:-}" = 1 ]; then

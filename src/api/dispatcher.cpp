@@ -92,7 +92,9 @@ HttpResponse ApiDispatcher::Handle(const HttpRequest& request) {
                   << R"(","request_id":")" << request.request_id << "\"}\n";
         response = ErrorResponse(500, "internal", "internal error");
     }
-    response.route = route.empty() ? "unmatched" : route;
+    // Empty when no route matched: the transport then labels the request "unmatched" and may
+    // answer a client-side route of the web app with index.html.
+    response.route = route;
     return response;
 }
 

@@ -5,6 +5,7 @@
 
 #include "api/access.hpp"
 #include "api/accounts.hpp"
+#include "api/alerting.hpp"
 #include "api/json_input.hpp"
 #include "api/mapping.hpp"
 #include "api/schema.hpp"
@@ -328,6 +329,7 @@ HttpResponse PatchPatient(RequestContext& ctx) {
     uow->History().Insert({ctx.NewId(), patient.organization_id, "patient", patient.id,
                            ctx.Me().user.id, patient.updated_at_ms, previous.dump()});
     AuditWrite(*uow, ctx, "patient.update", "patient", patient.id, patient.id);
+    EvaluateAlertsForPatient(*uow, ctx, patient);
     uow->Commit();
     return JsonResponse(200, ToJson(patient));
 }

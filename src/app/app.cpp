@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/accounts.hpp"
+#include "api/alerting.hpp"
 #include "api/audit_batcher.hpp"
 #include "api/context.hpp"
 #include "api/dispatcher.hpp"
+#include "app/alert_scheduler.hpp"
 #include "core/error.hpp"
 #include "crypto/crypto.hpp"
 #include "http/server.hpp"
@@ -74,12 +76,25 @@ int Serve(const ServeOptions& options, std::ostream& out) {
     server_options.log_level = options.log_level;
     http::Server server(server_options, dispatcher);
     const std::uint16_t port = server.Listen();
+    AlertScheduler scheduler(*db, clock, random, std::chrono::seconds(options.alert_interval_s));
     const bool v6 = options.host.find(':') != std::string::npos;
     out << "listening on http://" << (v6 ? "[" + options.host + "]" : options.host) << ":"
         << port << std::endl;
     server.Run();
+    scheduler.Stop();
     read_audit.Flush();
     return 0;
+}
+
+int EvaluateAlerts(const std::string& database, std::ostream& out) {
+    crypto::InitCrypto();
+    auto db = storage::OpenStorage(database, {});
+    core::SystemClock clock;
+    crypto::SodiumRandom random;
+    int failures = 0;
+    const int raised = api::EvaluateAllPatients(*db, clock, random, &failures);
+    out << nlohmann::json{{"raised", raised}, {"failed", failures}}.dump() << "\n";
+    return failures == 0 ? 0 : 1;
 }
 
 int Init(const std::string& database, std::ostream& out) {
@@ -176,6 +191,12 @@ int VerifyAudit(const std::string& database, std::ostream& out, std::ostream& er
 int Backup(const std::string& database, const std::string& out_path, std::ostream& out) {
     storage::BackupDatabase(database, out_path);
     out << Json{{"backup", out_path}}.dump() << std::endl;
+    return 0;
+}
+
+int Restore(const std::string& database, const std::string& in_path, std::ostream& out) {
+    storage::RestoreDatabase(database, in_path);
+    out << Json{{"restored", in_path}}.dump() << std::endl;
     return 0;
 }
 

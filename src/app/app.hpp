@@ -18,6 +18,8 @@ struct ServeOptions {
     std::size_t workers = 4;
     std::filesystem::path web_root;  // empty: the built web app of this source tree, if any
     std::string log_level = "info";
+    /// Period of the safety-rule scheduler (time-based rules), seconds; 0 = off.
+    int alert_interval_s = 15 * 60;
 };
 
 /// Parses "HOST:PORT"; throws ValidationError("listen").
@@ -26,6 +28,10 @@ void ParseListen(const std::string& listen, std::string& host, std::uint16_t& po
 /// Opens (and migrates) the database, serves until SIGINT/SIGTERM, drains, flushes the audit
 /// queue and closes the database. Prints "listening on http://HOST:PORT" on `out` once bound.
 int Serve(const ServeOptions& options, std::ostream& out);
+
+/// `mitra alerts evaluate`: evaluates the safety rules for every patient once (for cron);
+/// prints {"raised": N, "failed": M}. Returns 0, or 1 when some evaluation failed.
+int EvaluateAlerts(const std::string& database, std::ostream& out);
 
 /// Creates or migrates the database; prints {"schema_version": N}.
 int Init(const std::string& database, std::ostream& out);
@@ -54,7 +60,18 @@ struct DemoOptions {
 /// Builds the demo clinic in a fresh database file, prints the sign-ins, then serves it.
 int Demo(const DemoOptions& options, std::ostream& out);
 
+/// `mitra import lots FILE`: stores the lots of a COA file (CSV or JSON, docs/coa-format.md)
+/// under `product` (id or name) or, when `product` is empty, under the product each row names
+/// in its `product` column. Prints the rejected rows (row, field, reason) on `err` and one
+/// JSON line {"imported", "rejected", "lots":[{row, code, id}]} on `out`. Returns 0 when every
+/// row was stored, 1 when some row was rejected (the good rows are stored all the same).
+int ImportLots(const std::string& database, const std::string& org, const std::string& product,
+               const std::filesystem::path& file, std::ostream& out, std::ostream& err);
+
 /// Writes a consistent copy of the database.
 int Backup(const std::string& database, const std::string& out_path, std::ostream& out);
+
+/// Replaces the database's contents with a backup written by Backup (same backend).
+int Restore(const std::string& database, const std::string& in_path, std::ostream& out);
 
 }  // namespace mitra::app

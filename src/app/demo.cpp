@@ -8,6 +8,7 @@
 
 #include "api/accounts.hpp"
 #include "app/app.hpp"
+#include "app/demo_clinical.hpp"
 #include "core/error.hpp"
 #include "crypto/crypto.hpp"
 #include "storage/open_storage.hpp"
@@ -46,6 +47,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
     RemoveDatabaseFiles(path);
     core::SystemClock clock;
     crypto::SodiumRandom random;
+    ClinicalDemoSummary clinical;
     {
         auto db = storage::OpenStorage("sqlite:" + path.string(), {});
         auto uow = db->Begin(core::TxMode::kWrite);
@@ -65,6 +67,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
         const core::User doc1 = make(core::Role::kClinician, "dr.okafor@demo.mitra.example", "", "UTC");
         const core::User doc2 = make(core::Role::kClinician, "dr.lindqvist@demo.mitra.example", "", "UTC");
         make(core::Role::kResearcher, "researcher@demo.mitra.example", "", "UTC");
+        std::vector<DemoPatient> cohort;
         static const char* kZones[] = {"America/Chicago", "America/New_York", "America/Denver",
                                        "Europe/London", "America/Los_Angeles"};
         for (int i = 1; i <= options.patients; ++i) {
@@ -76,6 +79,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
                                         clinician.id, core::ConsentPurpose::kCare, clock.NowMs(),
                                         std::nullopt};
             uow->Consents().Insert(consent);
+            cohort.push_back({*patient.patient_id, patient.id, kZones[(i - 1) % 5], clinician.id});
             core::AuditEntry entry;
             entry.organization_id = org.id;
             entry.at_ms = consent.granted_at_ms;
@@ -86,6 +90,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
             entry.patient_id = consent.patient_id;
             uow->Audit().Append(entry);
         }
+        clinical = AddClinicalDemo(*uow, org.id, doc1.id, cohort, options.days, clock.NowMs());
         uow->Commit();
     }
     out << "mitra demo clinic created in " << path.string() << "\n"
@@ -95,7 +100,10 @@ int Demo(const DemoOptions& options, std::ostream& out) {
         << "  clinician   dr.lindqvist@demo.mitra.example (even-numbered patients)\n"
         << "  researcher  researcher@demo.mitra.example\n"
         << "  patients    patient01@demo.mitra.example ... " << PatientEmail(options.patients)
-        << "\n";
+        << "\n"
+        << "  record      " << clinical.products << " products, " << clinical.lots << " lots, "
+        << clinical.doses << " doses, " << clinical.assessments << " assessments over "
+        << options.days << " days\n";
     out.flush();
     if (!options.serve) {
         return 0;

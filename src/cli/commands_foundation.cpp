@@ -80,6 +80,9 @@ void AddFoundationCommands(CLI::App& app, int& exit_code) {
         ->check(CLI::Range(1, 64));
     serve->add_option("--web-root", args->serve.web_root, "folder of the built web app");
     serve->add_option("--log-level", args->serve.log_level);
+    serve->add_option("--alert-interval-s", args->serve.alert_interval_s,
+                      "seconds between safety-rule runs for time-based rules (0 = off)")
+        ->check(CLI::Range(0, 86400));
     serve->callback([args, &exit_code] {
         args->serve.database = args->database;
         app::ParseListen(args->listen, args->serve.host, args->serve.port);
@@ -111,6 +114,14 @@ void AddFoundationCommands(CLI::App& app, int& exit_code) {
     backup->add_option("--out", args->backup_out)->required();
     backup->callback([args, &exit_code] {
         exit_code = app::Backup(args->database, args->backup_out, std::cout);
+    });
+
+    auto* restore = app.add_subcommand(
+        "restore", "Replace a database's contents with a backup (stop mitra serve first)");
+    restore->add_option("--database", args->database)->required();
+    restore->add_option("--in", args->backup_out)->required()->check(CLI::ExistingFile);
+    restore->callback([args, &exit_code] {
+        exit_code = app::Restore(args->database, args->backup_out, std::cout);
     });
 }
 

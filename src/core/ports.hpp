@@ -15,6 +15,7 @@
 
 #include "core/accounts.hpp"
 #include "core/clinical_ports.hpp"
+#include "core/supervision_ports.hpp"
 
 namespace mitra::core {
 
@@ -143,6 +144,10 @@ public:
     virtual SubstanceUseRepository& SubstanceUses() = 0;
     virtual MedicationRepository& Medications() = 0;
     virtual AdverseEventRepository& AdverseEvents() = 0;
+
+    // Supervision (core/supervision_ports.hpp).
+    virtual AlertRepository& Alerts() = 0;
+    virtual TaperPlanRepository& TaperPlans() = 0;
 
     /// Makes the transaction durable (synchronous). After Commit the object is spent.
     virtual void Commit() = 0;

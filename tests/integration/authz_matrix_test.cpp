@@ -29,6 +29,46 @@ const std::vector<Case>& Matrix() {
          {401, 200, 404, 200, 404, 404, 403, 403}},
         {"GET", "/api/v1/patients/{pid}/history", "", {401, 200, 404, 200, 404, 404, 403, 403}},
         {"GET", "/api/v1/patients/{pid}/consents", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/exposure", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        // Clinical record (issue 4). {dose} = a dose of the target patient.
+        {"POST", "/api/v1/patients/{pid}/doses", R"({"amount":1,"unit":"g"})",
+         {401, 201, 404, 201, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/doses", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"POST", "/api/v1/patients/{pid}/doses/repeat-last", "{}",
+         {401, 201, 404, 201, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/doses/{dose}", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"PATCH", "/api/v1/patients/{pid}/doses/{dose}", R"({"amount":1.5})",
+         {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"DELETE", "/api/v1/patients/{pid}/doses/{dose}", "",
+         {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"POST", "/api/v1/patients/{pid}/assessments",
+         R"({"instrument":"craving-nrs","responses":{"craving":3}})",
+         {401, 201, 404, 201, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/assessments", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"POST", "/api/v1/patients/{pid}/substance-use", R"({"substance_class":"alcohol"})",
+         {401, 201, 404, 201, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/substance-use", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"POST", "/api/v1/patients/{pid}/medications",
+         R"({"name":"sertraline","started_on":"2026-01-05"})",
+         {401, 201, 404, 201, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/medications", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"POST", "/api/v1/patients/{pid}/adverse-events",
+         R"({"onset_at":"2026-01-05T08:00:00Z","description":"nausea","serious":false})",
+         {401, 201, 404, 201, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/adverse-events", "",
+         {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/timeline", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        // Supervision (issue 7).
+        {"GET", "/api/v1/patients/{pid}/alerts", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        {"POST", "/api/v1/patients/{pid}/taper-plans",
+         R"({"method":"linear","start_daily_mitragynine_mg":40,"step_percent":10,"interval_days":7})",
+         {401, 201, 404, 201, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/taper-plans", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        // Products and lots are clinic data: all may read; clinicians and admins register.
+        {"GET", "/api/v1/products", "", {401, 200, 200, 200, 200, 200, 200, 200}},
+        {"POST", "/api/v1/products", R"({"name":"P{n}","form":"leaf_powder"})",
+         {401, 403, 403, 201, 201, 201, 403, 201}},
+        {"GET", "/api/v1/instruments", "", {401, 200, 200, 200, 200, 200, 200, 200}},
         {"POST", "/api/v1/patients/{pid}/consents",
          R"({"grantee_user_id":"{clin1}","purpose":"care"})",
          {401, 201, 404, 403, 403, 403, 403, 403}},
@@ -53,10 +93,19 @@ std::string Replace(std::string text, const std::string& from, const std::string
     return text;
 }
 
-TEST(AuthorizationMatrix, EveryEndpointEveryRoleEveryRelation) {
+// Runs once per database backend (PostgreSQL when $MITRA_TEST_PG_DSN is set).
+class AuthorizationMatrix : public ::testing::TestWithParam<Backend> {};
+INSTANTIATE_TEST_SUITE_P(Db, AuthorizationMatrix,
+                         ::testing::ValuesIn(DatabaseBackendsForTests()), BackendParamName);
+
+TEST_P(AuthorizationMatrix, EveryEndpointEveryRoleEveryRelation) {
     TempDir dir;
+    const std::string url = FreshDatabase(GetParam(), dir);
+    if (url.empty()) {
+        GTEST_SKIP() << "MITRA_TEST_PG_DSN is not set";
+    }
     // Patients: 0 = target (consents to clin0), 1 = another patient, 2 = revoked clin0.
-    Clinic clinic = CreateClinic("sqlite:" + (dir.path() / "t.db").string(), 3);
+    Clinic clinic = CreateClinic(url, 3);
     Server server(clinic.database_url);
     const auto port = server.port();
     std::map<std::string, std::string> tokens;
@@ -78,6 +127,17 @@ TEST(AuthorizationMatrix, EveryEndpointEveryRoleEveryRelation) {
                           {}, Bearer(tokens["p2@test.example"])).status,
               200);
 
+    // A dose of each target patient, logged by the patient, for the {dose} rows.
+    std::map<int, std::string> dose_ids;
+    for (int target : {0, 2}) {
+        auto r = HttpRequest(port, "POST",
+                             "/api/v1/patients/" + clinic.patient_ids[target] + "/doses",
+                             R"({"amount":2,"unit":"g"})",
+                             JsonHeaders(tokens["p" + std::to_string(target) + "@test.example"]));
+        ASSERT_EQ(r.status, 201) << r.body;
+        dose_ids[target] = r.json()["id"];
+    }
+
     int n = 0;
     for (const Case& c : Matrix()) {
         for (int actor = kAnon; actor <= kAdmin; ++actor) {
@@ -96,11 +156,12 @@ TEST(AuthorizationMatrix, EveryEndpointEveryRoleEveryRelation) {
             }
             // A fresh consent to delete for each DELETE row, so every actor meets one.
             std::string cid = "01900000-0000-7000-8000-0000000000ff";
-            if (c.method == "DELETE") {
+            if (c.method == "DELETE" && c.path.find("{cid}") != std::string::npos) {
                 cid = grant(target, clinic.clinician_ids[1]);
             }
             std::string path = Replace(c.path, "{pid}", clinic.patient_ids[target]);
             path = Replace(path, "{cid}", cid);
+            path = Replace(path, "{dose}", dose_ids[target]);
             std::string body = Replace(c.body, "{clin1}", clinic.clinician_ids[1]);
             body = Replace(body, "{n}", std::to_string(++n));
             auto headers = JsonHeaders(email.empty() ? std::string() : tokens[email]);

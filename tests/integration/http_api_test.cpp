@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "crypto/crypto.hpp"
@@ -11,10 +12,15 @@
 namespace mitra::testing {
 namespace {
 
-class HttpApiTest : public ::testing::Test {
+// Every test runs once per database backend (PostgreSQL when $MITRA_TEST_PG_DSN is set).
+class HttpApiTest : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {
-        clinic_ = CreateClinic("sqlite:" + (dir_.path() / "t.db").string());
+        const std::string url = FreshDatabase(GetParam(), dir_);
+        if (url.empty()) {
+            GTEST_SKIP() << "MITRA_TEST_PG_DSN is not set";
+        }
+        clinic_ = CreateClinic(url);
         server_ = std::make_unique<Server>(clinic_.database_url);
     }
     std::uint16_t port() const { return server_->port(); }
@@ -23,8 +29,10 @@ protected:
     Clinic clinic_;
     std::unique_ptr<Server> server_;
 };
+INSTANTIATE_TEST_SUITE_P(Db, HttpApiTest, ::testing::ValuesIn(DatabaseBackendsForTests()),
+                         BackendParamName);
 
-TEST_F(HttpApiTest, SignInSeeYourselfSignOutKillsTokenAtOnce) {
+TEST_P(HttpApiTest, SignInSeeYourselfSignOutKillsTokenAtOnce) {
     const std::string token = Login(port(), "p0@test.example");
     auto me = HttpRequest(port(), "GET", "/api/v1/me", {}, Bearer(token));
     ASSERT_EQ(me.status, 200);
@@ -34,7 +42,7 @@ TEST_F(HttpApiTest, SignInSeeYourselfSignOutKillsTokenAtOnce) {
     EXPECT_EQ(HttpRequest(port(), "GET", "/api/v1/me", {}, Bearer(token)).status, 401);
 }
 
-TEST_F(HttpApiTest, WrongPasswordAndUnknownEmailLookTheSame) {
+TEST_P(HttpApiTest, WrongPasswordAndUnknownEmailLookTheSame) {
     const auto wrong = HttpRequest(port(), "POST", "/api/v1/auth/login",
                                    Json{{"email", "p0@test.example"}, {"password", "nope-nope"}}.dump(),
                                    JsonHeaders());
@@ -46,7 +54,7 @@ TEST_F(HttpApiTest, WrongPasswordAndUnknownEmailLookTheSame) {
     EXPECT_EQ(wrong.body, unknown.body);
 }
 
-TEST_F(HttpApiTest, LockoutAfterRepeatedFailuresDoesNotRevealAccounts) {
+TEST_P(HttpApiTest, LockoutAfterRepeatedFailuresDoesNotRevealAccounts) {
     auto attempt = [&](const std::string& email, const std::string& password) {
         return HttpRequest(port(), "POST", "/api/v1/auth/login",
                            Json{{"email", email}, {"password", password}}.dump(), JsonHeaders());
@@ -65,7 +73,7 @@ TEST_F(HttpApiTest, LockoutAfterRepeatedFailuresDoesNotRevealAccounts) {
     EXPECT_EQ(attempt("p0@test.example", kPassword).status, 200);
 }
 
-TEST_F(HttpApiTest, ConsentGrantAndRevokeChangeWhatTheClinicianSees) {
+TEST_P(HttpApiTest, ConsentGrantAndRevokeChangeWhatTheClinicianSees) {
     const std::string patient = Login(port(), "p0@test.example");
     const std::string clinician = Login(port(), "clin0@test.example");
     auto list = [&] {
@@ -104,7 +112,7 @@ TEST_F(HttpApiTest, ConsentGrantAndRevokeChangeWhatTheClinicianSees) {
               404);
 }
 
-TEST_F(HttpApiTest, GrantingToAPatientOrUnknownUserIsRejected) {
+TEST_P(HttpApiTest, GrantingToAPatientOrUnknownUserIsRejected) {
     const std::string patient = Login(port(), "p0@test.example");
     const std::string path = "/api/v1/patients/" + clinic_.patient_ids[0] + "/consents";
     for (const std::string& grantee : {clinic_.patient_user_ids[1], clinic_.admin_id,
@@ -117,7 +125,7 @@ TEST_F(HttpApiTest, GrantingToAPatientOrUnknownUserIsRejected) {
     }
 }
 
-TEST_F(HttpApiTest, OrganizationCanRequireTotpForClinicians) {
+TEST_P(HttpApiTest, OrganizationCanRequireTotpForClinicians) {
     const std::string admin = Login(port(), "admin@test.example");
     // The admin enrols first, then requires a second factor for the clinic.
     auto start = HttpRequest(port(), "POST", "/api/v1/me/totp", {}, Bearer(admin));
@@ -157,7 +165,7 @@ TEST_F(HttpApiTest, OrganizationCanRequireTotpForClinicians) {
     EXPECT_EQ(HttpRequest(port(), "GET", "/api/v1/patients", {}, Bearer(patient)).status, 200);
 }
 
-TEST_F(HttpApiTest, PatchKeepsHistory) {
+TEST_P(HttpApiTest, PatchKeepsHistory) {
     const std::string patient = Login(port(), "p0@test.example");
     const std::string base = "/api/v1/patients/" + clinic_.patient_ids[0];
     auto r = HttpRequest(port(), "PATCH", base,
@@ -171,7 +179,7 @@ TEST_F(HttpApiTest, PatchKeepsHistory) {
     EXPECT_EQ(history.json()["history"][0]["previous"]["timezone"], "UTC");
 }
 
-TEST_F(HttpApiTest, OpenApiDocumentsEveryRoutedEndpoint) {
+TEST_P(HttpApiTest, OpenApiDocumentsEveryRoutedEndpoint) {
     auto doc = HttpRequest(port(), "GET", "/api/v1/openapi.json");
     ASSERT_EQ(doc.status, 200);
     const Json spec = doc.json();
@@ -202,7 +210,7 @@ TEST_F(HttpApiTest, OpenApiDocumentsEveryRoutedEndpoint) {
     EXPECT_EQ(HttpRequest(port(), "GET", "/api/v1/undocumented").status, 404);
 }
 
-TEST_F(HttpApiTest, ReadyzAndMetrics) {
+TEST_P(HttpApiTest, ReadyzAndMetrics) {
     EXPECT_EQ(HttpRequest(port(), "GET", "/readyz").status, 200);
     auto metrics = HttpRequest(port(), "GET", "/metrics");
     EXPECT_EQ(metrics.status, 200);
@@ -210,7 +218,7 @@ TEST_F(HttpApiTest, ReadyzAndMetrics) {
     EXPECT_NE(metrics.body.find("mitra_api_auth_failures_total"), std::string::npos);
 }
 
-TEST_F(HttpApiTest, GracefulShutdownExitsZeroAndKeepsTheAuditChain) {
+TEST_P(HttpApiTest, GracefulShutdownExitsZeroAndKeepsTheAuditChain) {
     const std::string patient = Login(port(), "p0@test.example");
     for (int i = 0; i < 5; ++i) {
         EXPECT_EQ(HttpRequest(port(), "GET", "/api/v1/patients/" + clinic_.patient_ids[0], {},
@@ -225,6 +233,26 @@ TEST_F(HttpApiTest, GracefulShutdownExitsZeroAndKeepsTheAuditChain) {
     const Json report = Json::parse(verify.out);
     EXPECT_EQ(report["intact"], true);
     EXPECT_EQ(report["entries"], 14);
+}
+
+}  // namespace
+}  // namespace mitra::testing
+
+namespace mitra::testing {
+namespace {
+
+TEST(WebApp, DeepLinksToAppPagesServeTheAppAndUnknownApiPathsStayJson) {
+    const auto web = std::filesystem::path(MITRA_SOURCE_DIR) / "web" / "dist" / "index.html";
+    ASSERT_TRUE(std::filesystem::exists(web)) << "build the web app first (npm run build in web/)";
+    TempDir dir;
+    Clinic clinic = CreateClinic("sqlite:" + (dir.path() / "t.db").string(), 1);
+    Server server(clinic.database_url);
+    const auto page = HttpRequest(server.port(), "GET", "/p/log");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_NE(page.headers.at("content-type").find("text/html"), std::string::npos);
+    const auto api = HttpRequest(server.port(), "GET", "/api/v1/no-such-thing");
+    EXPECT_EQ(api.status, 404);
+    EXPECT_EQ(api.json()["error"]["code"], "not_found");
 }
 
 }  // namespace

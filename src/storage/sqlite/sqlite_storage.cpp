@@ -6,8 +6,10 @@
 #include "crypto/crypto.hpp"
 #include "storage/migration.hpp"
 #include "storage/sqlite/clinical_repos.hpp"
+#include "storage/sqlite/supervision_repos.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/queries.hpp"
+#include "storage/sqlite/write_lane.hpp"
 
 namespace mitra::storage::sqlite {
 
@@ -388,22 +390,40 @@ private:
 
 class SqliteUnitOfWork final : public core::UnitOfWork {
 public:
+    /// A read transaction on a pooled `connection`, or (lane set, connection null) a write
+    /// transaction on the write lane.
     SqliteUnitOfWork(SqliteStorage& storage, std::unique_ptr<Connection> connection,
-                     core::TxMode mode)
+                     WriteLane* lane)
         : storage_(storage),
+          lane_(lane),
           connection_(std::move(connection)),
-          orgs_(*connection_),
-          users_(*connection_),
-          patients_(*connection_),
-          sessions_(*connection_),
-          consents_(*connection_),
-          audit_(*connection_),
-          throttles_(*connection_),
-          history_(*connection_),
-          clinical_(*connection_) {
-        connection_->Exec(mode == core::TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+          c_(lane_ != nullptr ? lane_->Enter() : *connection_),
+          orgs_(c_),
+          users_(c_),
+          patients_(c_),
+          sessions_(c_),
+          consents_(c_),
+          audit_(c_),
+          throttles_(c_),
+          history_(c_),
+          clinical_(c_),
+          supervision_(c_) {
+        if (lane_ == nullptr) {
+            try {
+                connection_->Exec("BEGIN");
+            } catch (...) {
+                storage_.Release(std::move(connection_));
+                throw;
+            }
+        }
     }
     ~SqliteUnitOfWork() override {
+        if (lane_ != nullptr) {
+            if (!done_) {
+                lane_->RollbackAndLeave();
+            }
+            return;
+        }
         if (!done_) {
             try {
                 connection_->Exec("ROLLBACK");
@@ -432,15 +452,24 @@ public:
     core::SubstanceUseRepository& SubstanceUses() override { return clinical_.SubstanceUses(); }
     core::MedicationRepository& Medications() override { return clinical_.Medications(); }
     core::AdverseEventRepository& AdverseEvents() override { return clinical_.AdverseEvents(); }
+    core::AlertRepository& Alerts() override { return supervision_.Alerts(); }
+    core::TaperPlanRepository& TaperPlans() override { return supervision_.TaperPlans(); }
 
     void Commit() override {
+        if (lane_ != nullptr) {
+            done_ = true;  // the lane is left even when the group commit fails
+            lane_->CommitAndLeave();
+            return;
+        }
         connection_->Exec("COMMIT");
         done_ = true;
     }
 
 private:
     SqliteStorage& storage_;
+    WriteLane* lane_;
     std::unique_ptr<Connection> connection_;
+    Connection& c_;
     OrgRepo orgs_;
     UserRepo users_;
     PatientRepo patients_;
@@ -450,6 +479,7 @@ private:
     ThrottleRepo throttles_;
     HistoryRepo history_;
     ClinicalRepos clinical_;
+    SupervisionRepos supervision_;
     bool done_ = false;
 };
 
@@ -462,6 +492,7 @@ SqliteStorage::SqliteStorage(SqliteOptions options) : options_(std::move(options
     // Open one connection now so a bad path fails at start, not at the first request.
     idle_.push_back(std::make_unique<Connection>(options_.path));
     open_ = 1;
+    lane_ = std::make_unique<WriteLane>(std::make_unique<Connection>(options_.path));
 }
 
 SqliteStorage::~SqliteStorage() = default;
@@ -536,8 +567,11 @@ int SqliteStorage::SchemaVersion() {
 }
 
 std::unique_ptr<core::UnitOfWork> SqliteStorage::Begin(core::TxMode mode) {
+    if (mode == core::TxMode::kWrite) {
+        return std::make_unique<SqliteUnitOfWork>(*this, nullptr, lane_.get());
+    }
     auto connection = Acquire();
-    return std::make_unique<SqliteUnitOfWork>(*this, std::move(connection), mode);
+    return std::make_unique<SqliteUnitOfWork>(*this, std::move(connection), nullptr);
 }
 
 bool SqliteStorage::Ping() {
