@@ -874,6 +874,101 @@ HttpResponse ListMedications(RequestContext& ctx) {
     return JsonResponse(200, Page("medications", out));
 }
 
+core::Medication LoadMedication(core::UnitOfWork& uow, const RequestContext& ctx,
+                                const core::Patient& patient) {
+    const std::string id = PathId(ctx.params.at("id"), "medication");
+    auto medication = uow.Medications().FindById(patient.organization_id, id);
+    if (!medication || medication->patient_id != patient.id) {
+        throw NotFoundError("no such medication");
+    }
+    return *medication;
+}
+
+HttpResponse GetMedication(RequestContext& ctx) {
+    auto uow = ctx.services.storage.Begin(core::TxMode::kRead);
+    const core::Patient patient = RequirePatient(*uow, ctx, PatientOf(ctx), PatientAccess::kRead);
+    const core::Medication medication = LoadMedication(*uow, ctx, patient);
+    Json out = MedicationToJson(medication, Catalogs());
+    Json history = Json::array();
+    for (const auto& h : uow->History().ListForEntity(patient.organization_id, "medication",
+                                                       medication.id)) {
+        history.push_back({{"changed_by", h.changed_by},
+                           {"changed_at", core::FormatRfc3339(h.changed_at_ms)},
+                           {"previous", Json::parse(h.previous_json, nullptr, false)}});
+    }
+    out["history"] = history;
+    AuditRead(ctx, "medication.read", "medication", medication.id, patient.id);
+    return JsonResponse(200, out);
+}
+
+// Corrects a medication or records that it stopped; the previous value is kept in history.
+HttpResponse PatchMedication(RequestContext& ctx) {
+    const Json body = ParseJsonObject(ctx.request);
+    ObjectReader in(body);
+    const auto name = in.OptionalString("name", 200);
+    const auto started_on = in.OptionalDate("started_on");
+    const auto stopped_on = in.OptionalDate("stopped_on");
+    const bool stop_cleared = body.contains("stopped_on") && body["stopped_on"].is_null();
+    in.Finish();
+    if (name && name->find_first_not_of(" \t") == std::string::npos) {
+        throw ValidationError("name", "name must not be empty");
+    }
+    auto uow = ctx.services.storage.Begin(core::TxMode::kWrite);
+    const core::Patient patient = RequirePatient(*uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
+    core::Medication medication = LoadMedication(*uow, ctx, patient);
+    if (medication.deleted_at_ms) {
+        throw ConflictError("this medication was withdrawn as entered in error");
+    }
+    const auto& catalogs = Catalogs();
+    const Json previous = MedicationToJson(medication, catalogs);
+    if (name) {
+        medication.name = *name;
+        medication.drug_id.reset();
+        if (auto match = core::drugs::MatchDrug(catalogs.drugs, medication.name)) {
+            medication.drug_id = match->drug->id;
+        }
+    }
+    if (started_on) {
+        medication.started_on = *started_on;
+    }
+    if (stopped_on) {
+        medication.stopped_on = *stopped_on;
+    } else if (stop_cleared) {
+        medication.stopped_on.reset();
+    }
+    if (medication.stopped_on && *medication.stopped_on < medication.started_on) {
+        throw ValidationError("stopped_on", "stopped_on is before started_on");
+    }
+    medication.updated_at_ms = ctx.Now();
+    uow->History().Insert({ctx.NewId(), patient.organization_id, "medication", medication.id,
+                           ctx.Me().user.id, medication.updated_at_ms, previous.dump()});
+    uow->Medications().Update(medication);
+    AuditWrite(*uow, ctx, "medication.update", "medication", medication.id, patient.id);
+    EvaluateAlertsForPatient(*uow, ctx, patient);
+    uow->Commit();
+    return JsonResponse(200, MedicationToJson(medication, catalogs));
+}
+
+// Withdraws a medication entered in error (kept, never deleted).
+HttpResponse DeleteMedication(RequestContext& ctx) {
+    auto uow = ctx.services.storage.Begin(core::TxMode::kWrite);
+    const core::Patient patient = RequirePatient(*uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
+    core::Medication medication = LoadMedication(*uow, ctx, patient);
+    const auto& catalogs = Catalogs();
+    if (!medication.deleted_at_ms) {
+        const Json previous = MedicationToJson(medication, catalogs);
+        medication.deleted_at_ms = medication.updated_at_ms = ctx.Now();
+        uow->History().Insert({ctx.NewId(), patient.organization_id, "medication", medication.id,
+                               ctx.Me().user.id, medication.updated_at_ms, previous.dump()});
+        uow->Medications().Update(medication);
+        AuditWrite(*uow, ctx, "medication.entered_in_error", "medication", medication.id,
+                   patient.id);
+        EvaluateAlertsForPatient(*uow, ctx, patient);
+        uow->Commit();
+    }
+    return JsonResponse(200, MedicationToJson(medication, catalogs));
+}
+
 HttpResponse CreateAdverseEvent(RequestContext& ctx) {
     const Json body = ParseJsonObject(ctx.request);
     ObjectReader in(body);
@@ -1212,6 +1307,28 @@ void AddClinicalRoutes(Router& router) {
                 ListMedications,
                 {"The patient's medications, current and stopped", "medications", nullptr,
                  s::Obj({{"medications", s::Array(any)}}, {}, false)}});
+    router.Add({"GET",
+                "/api/v1/patients/{pid}/medications/{id}",
+                Access::kSignedIn,
+                GetMedication,
+                {"One medication with its edit history", "medications", nullptr, any}});
+    router.Add({"PATCH",
+                "/api/v1/patients/{pid}/medications/{id}",
+                Access::kSignedIn,
+                PatchMedication,
+                {"Correct a medication or record its stop date (stopped_on: null clears it); "
+                 "the previous value is kept",
+                 "medications",
+                 s::Obj({{"name", s::Str()},
+                         {"started_on", s::Str("date")},
+                         {"stopped_on", s::Nullable(s::Str("date"))}}),
+                 any}});
+    router.Add({"DELETE",
+                "/api/v1/patients/{pid}/medications/{id}",
+                Access::kSignedIn,
+                DeleteMedication,
+                {"Withdraw a medication entered in error (kept, never deleted)", "medications",
+                 nullptr, any}});
     router.Add({"POST",
                 "/api/v1/patients/{pid}/adverse-events",
                 Access::kSignedIn,
