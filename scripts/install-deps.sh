@@ -8,12 +8,13 @@ packages=(
   libboost-dev libsqlite3-dev sqlite3 libpq-dev libsodium-dev liboath-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev tzdata libgtest-dev libgmock-dev
   libbenchmark-dev
-  # tests and benchmarks
-  postgresql-15 postgresql-client-15 libsundials-dev curl jq wrk python3-numpy python3-scipy r-cran-desolve
-  chromium
+  # tests: PostgreSQL for the pg-labelled tests, SUNDIALS CVODE as the PK reference solver,
+  # Chromium for the browser tests, curl for scripts
+  postgresql-15 postgresql-client-15 libsundials-dev chromium curl
 )
-if [ "${MITRA_MINIMAL_DEPS:-}" = 1 ]; then
-  packages=("${packages[@]:0:20}")
+# Benchmarks compare against peers: numpy/scipy, R deSolve, wrk, jq (MITRA_BENCH_DEPS=1).
+if [ "${MITRA_BENCH_DEPS:-}" = 1 ]; then
+  packages+=(wrk jq python3-numpy python3-scipy r-cran-desolve)
 fi
 
 missing=()
