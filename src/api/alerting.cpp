@@ -1,11 +1,13 @@
 #include "api/alerting.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "api/catalog/rules_json.hpp"
+#include "api/evaluation_groups.hpp"
 #include "api/clinical_mapping.hpp"
 #include "api/taper_mapping.hpp"
 #include "core/error.hpp"
@@ -56,16 +58,21 @@ std::vector<std::string> Terms(const std::string& terms_json) {
     return out;
 }
 
-/// Re-evaluates the active plan's hold; true when the recorded holds changed.
-bool RefreshHold(core::UnitOfWork& uow, const core::Patient& patient, std::int64_t now_ms,
-                 const std::string& actor, const std::vector<core::Assessment>& assessments) {
+/// The active plan with its holds re-evaluated, when they differ from the recorded ones.
+struct HoldChange {
+    core::TaperPlanRecord plan;  // holds_json already updated
+    bool on_hold = false;
+};
+
+std::optional<HoldChange> ChangedHold(core::UnitOfWork& uow, const core::Patient& patient,
+                                      const std::vector<core::Assessment>& assessments) {
     auto plan = uow.TaperPlans().FindActive(patient.organization_id, patient.id);
     if (!plan) {
-        return false;
+        return std::nullopt;
     }
     const auto policy = HoldPolicyOf(*plan);
     if (!policy) {
-        return false;
+        return std::nullopt;
     }
     // Only scores since the plan's first step count.
     const core::taper::TaperPlan core_plan = PlanOf(*plan);
@@ -78,16 +85,52 @@ bool RefreshHold(core::UnitOfWork& uow, const core::Patient& patient, std::int64
         }
     }
     const core::taper::HoldState state = core::taper::EvaluateHold(*policy, scores);
-    const std::string holds = HoldsToJson(state.periods).dump();
+    std::string holds = HoldsToJson(state.periods).dump();
     if (holds == Json::parse(plan->holds_json).dump()) {
+        return std::nullopt;
+    }
+    plan->holds_json = std::move(holds);
+    return HoldChange{std::move(*plan), state.on_hold};
+}
+
+/// Re-evaluates the active plan's hold; true when the recorded holds changed.
+bool RefreshHold(core::UnitOfWork& uow, const core::Patient& patient, std::int64_t now_ms,
+                 const std::string& actor, const std::vector<core::Assessment>& assessments) {
+    auto change = ChangedHold(uow, patient, assessments);
+    if (!change) {
         return false;
     }
-    plan->holds_json = holds;
-    plan->updated_at_ms = now_ms;
-    uow.TaperPlans().Update(*plan);
-    Audit(uow, now_ms, patient, actor, state.on_hold ? "taper_plan.hold" : "taper_plan.resume",
-          "taper_plan", plan->id);
+    change->plan.updated_at_ms = now_ms;
+    uow.TaperPlans().Update(change->plan);
+    Audit(uow, now_ms, patient, actor, change->on_hold ? "taper_plan.hold" : "taper_plan.resume",
+          "taper_plan", change->plan.id);
     return true;
+}
+
+std::vector<core::Assessment> HoldWindow(core::UnitOfWork& uow, const core::Patient& patient,
+                                         std::int64_t now_ms) {
+    core::TimeRange range;
+    range.from_ms = now_ms - kFactsHistoryDays * kDayMs;
+    range.limit = kMaxRows;
+    return uow.Assessments().ListForPatient(patient.organization_id, patient.id, "", range);
+}
+
+/// Read-only half of an evaluation: true when storing it would change anything.
+bool EvaluationWouldStore(core::UnitOfWork& uow, const core::Patient& patient,
+                          std::int64_t now_ms) {
+    const rules::PatientFacts facts = GatherFacts(uow, patient, now_ms);
+    const auto fresh = rules::NewCandidates(
+        rules::Evaluate(SafetyRules(), facts),
+        uow.Alerts().ConditionKeys(patient.organization_id, patient.id));
+    if (!fresh.empty()) {
+        return true;
+    }
+    return ChangedHold(uow, patient, HoldWindow(uow, patient, now_ms)).has_value();
+}
+
+EvaluationGroups& Groups() {
+    static EvaluationGroups groups;
+    return groups;
 }
 
 }  // namespace
@@ -212,14 +255,43 @@ EvaluationOutcome EvaluateAlertsForPatient(core::UnitOfWork& uow, core::Clock& c
         outcome.raised.push_back(std::move(alert));
     }
     // The hold reads the patient's scores since the plan's start (assessments of the window).
-    core::TimeRange range;
-    range.from_ms = now_ms - kFactsHistoryDays * kDayMs;
-    range.limit = kMaxRows;
-    const auto assessments =
-        uow.Assessments().ListForPatient(patient.organization_id, patient.id, "", range);
-    outcome.hold_changed = RefreshHold(uow, patient, now_ms, actor_user_id, assessments);
+    outcome.hold_changed =
+        RefreshHold(uow, patient, now_ms, actor_user_id, HoldWindow(uow, patient, now_ms));
     return outcome;
 }
+
+void EvaluateAfterCommit(core::Storage& storage, core::Clock& clock, core::Random& random,
+                         const std::string& organization_id, const std::string& patient_id,
+                         const std::string& actor_user_id) {
+    // The key separates storages too (tests run several servers in one process).
+    std::string key = std::to_string(reinterpret_cast<std::uintptr_t>(&storage));
+    key.append(1, '/').append(organization_id).append(1, '/').append(patient_id);
+    Groups().Run(key, [&] {
+        {
+            auto read = storage.Begin(core::TxMode::kRead);
+            const auto patient = read->Patients().FindById(organization_id, patient_id);
+            if (!patient || !EvaluationWouldStore(*read, *patient, clock.NowMs())) {
+                return;
+            }
+        }
+        // Something is new: evaluate again inside the write transaction, so the stored alerts
+        // and hold reflect the record as of that transaction.
+        auto write = storage.Begin(core::TxMode::kWrite);
+        const auto patient = write->Patients().FindById(organization_id, patient_id);
+        if (!patient) {
+            return;
+        }
+        EvaluateAlertsForPatient(*write, clock, random, *patient, actor_user_id);
+        write->Commit();
+    });
+}
+
+void EvaluateAfterCommit(const RequestContext& ctx, const core::Patient& patient) {
+    EvaluateAfterCommit(ctx.services.storage, ctx.services.clock, ctx.services.random,
+                        patient.organization_id, patient.id, ctx.Me().user.id);
+}
+
+std::uint64_t EvaluationFailures() { return Groups().Failures(); }
 
 EvaluationOutcome EvaluateAlertsForPatient(core::UnitOfWork& uow, const RequestContext& ctx,
                                            const core::Patient& patient) {

@@ -431,8 +431,9 @@ HttpResponse StoreDose(RequestContext& ctx, DoseRequest r, const char* action) {
         dose.recorded_at_ms = dose.updated_at_ms = ctx.Now();
         uow->Doses().Insert(dose);
         AuditWrite(*uow, ctx, action, "dose", dose.id, patient.id);
-        EvaluateAlertsForPatient(*uow, ctx, patient);
         uow->Commit();
+        uow.reset();  // release the connection before evaluating
+        EvaluateAfterCommit(ctx, patient);
         return JsonResponse(201, ToJson(dose));
     };
     try {
@@ -594,8 +595,9 @@ HttpResponse PatchDose(RequestContext& ctx) {
                            dose.updated_at_ms, previous.dump()});
     uow->Doses().Update(dose);
     AuditWrite(*uow, ctx, "dose.update", "dose", dose.id, patient.id);
-    EvaluateAlertsForPatient(*uow, ctx, patient);
     uow->Commit();
+    uow.reset();  // release the connection before evaluating
+    EvaluateAfterCommit(ctx, patient);
     return JsonResponse(200, ToJson(dose));
 }
 
@@ -610,8 +612,9 @@ HttpResponse DeleteDose(RequestContext& ctx) {
                                ctx.Me().user.id, dose.updated_at_ms, previous.dump()});
         uow->Doses().Update(dose);
         AuditWrite(*uow, ctx, "dose.entered_in_error", "dose", dose.id, patient.id);
-        EvaluateAlertsForPatient(*uow, ctx, patient);
         uow->Commit();
+        uow.reset();  // release the connection before evaluating
+        EvaluateAfterCommit(ctx, patient);
     }
     return JsonResponse(200, ToJson(dose));
 }
@@ -684,8 +687,9 @@ HttpResponse CreateAssessment(RequestContext& ctx) {
         a.recorded_at_ms = ctx.Now();
         uow->Assessments().Insert(a);
         AuditWrite(*uow, ctx, "assessment.create", "assessment", a.id, patient.id);
-        EvaluateAlertsForPatient(*uow, ctx, patient);
         uow->Commit();
+        uow.reset();  // release the connection before evaluating
+        EvaluateAfterCommit(ctx, patient);
         Json out = ToJson(a);
         if (instrument->bands.empty() && !instrument->bands_note.empty()) {
             out["bands_note"] = instrument->bands_note;
@@ -744,6 +748,8 @@ HttpResponse IdempotentCreate(RequestContext& ctx, const std::optional<std::stri
         }
         T created = insert(*uow, patient);
         uow->Commit();
+        uow.reset();  // release the connection before evaluating
+        EvaluateAfterCommit(ctx, patient);
         return JsonResponse(201, to_json(created));
     };
     try {
@@ -801,7 +807,6 @@ HttpResponse CreateSubstanceUse(RequestContext& ctx) {
             row.recorded_at_ms = ctx.Now();
             uow.SubstanceUses().Insert(row);
             AuditWrite(uow, ctx, "substance_use.create", "substance_use", row.id, patient.id);
-            EvaluateAlertsForPatient(uow, ctx, patient);
             return row;
         },
         [](const core::SubstanceUse& row) { return ToJson(row); });
@@ -856,7 +861,6 @@ HttpResponse CreateMedication(RequestContext& ctx) {
             row.recorded_at_ms = row.updated_at_ms = ctx.Now();
             uow.Medications().Insert(row);
             AuditWrite(uow, ctx, "medication.create", "medication", row.id, patient.id);
-            EvaluateAlertsForPatient(uow, ctx, patient);
             return row;
         },
         [&](const core::Medication& row) { return MedicationToJson(row, catalogs); });
@@ -944,8 +948,9 @@ HttpResponse PatchMedication(RequestContext& ctx) {
                            ctx.Me().user.id, medication.updated_at_ms, previous.dump()});
     uow->Medications().Update(medication);
     AuditWrite(*uow, ctx, "medication.update", "medication", medication.id, patient.id);
-    EvaluateAlertsForPatient(*uow, ctx, patient);
     uow->Commit();
+    uow.reset();  // release the connection before evaluating
+    EvaluateAfterCommit(ctx, patient);
     return JsonResponse(200, MedicationToJson(medication, catalogs));
 }
 
@@ -963,8 +968,9 @@ HttpResponse DeleteMedication(RequestContext& ctx) {
         uow->Medications().Update(medication);
         AuditWrite(*uow, ctx, "medication.entered_in_error", "medication", medication.id,
                    patient.id);
-        EvaluateAlertsForPatient(*uow, ctx, patient);
         uow->Commit();
+        uow.reset();  // release the connection before evaluating
+        EvaluateAfterCommit(ctx, patient);
     }
     return JsonResponse(200, MedicationToJson(medication, catalogs));
 }
@@ -1019,7 +1025,6 @@ HttpResponse CreateAdverseEvent(RequestContext& ctx) {
             row.recorded_at_ms = ctx.Now();
             uow.AdverseEvents().Insert(row);
             AuditWrite(uow, ctx, "adverse_event.create", "adverse_event", row.id, patient.id);
-            EvaluateAlertsForPatient(uow, ctx, patient);
             return row;
         },
         [](const core::AdverseEvent& row) { return ToJson(row); });

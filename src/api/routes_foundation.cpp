@@ -329,8 +329,9 @@ HttpResponse PatchPatient(RequestContext& ctx) {
     uow->History().Insert({ctx.NewId(), patient.organization_id, "patient", patient.id,
                            ctx.Me().user.id, patient.updated_at_ms, previous.dump()});
     AuditWrite(*uow, ctx, "patient.update", "patient", patient.id, patient.id);
-    EvaluateAlertsForPatient(*uow, ctx, patient);
     uow->Commit();
+    uow.reset();  // release the connection before evaluating
+    EvaluateAfterCommit(ctx, patient);
     return JsonResponse(200, ToJson(patient));
 }
 
