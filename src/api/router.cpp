@@ -1,61 +1,71 @@
 #include "api/router.hpp"
 
+#include <string_view>
+
 namespace mitra::api {
 namespace {
 
-std::vector<std::string> Split(const std::string& path) {
-    std::vector<std::string> parts;
+/// Splits "/a/b/c" into {"a", "b", "c"} ("/" gives one empty segment), as views into `path`.
+template <typename Out>
+void SplitInto(std::string_view path, Out& parts) {
     std::size_t start = 1;
     while (start <= path.size()) {
         const std::size_t end = path.find('/', start);
-        parts.push_back(path.substr(start, end == std::string::npos ? std::string::npos
-                                                                    : end - start));
-        if (end == std::string::npos) {
+        parts.push_back(path.substr(start, end == std::string_view::npos ? std::string_view::npos
+                                                                         : end - start));
+        if (end == std::string_view::npos) {
             break;
         }
         start = end + 1;
     }
-    return parts;
-}
-
-bool MatchPattern(const std::string& pattern, const std::vector<std::string>& parts,
-                  std::map<std::string, std::string>& params) {
-    const std::vector<std::string> pattern_parts = Split(pattern);
-    if (pattern_parts.size() != parts.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        const std::string& p = pattern_parts[i];
-        if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-            if (parts[i].empty()) {
-                return false;
-            }
-            params[p.substr(1, p.size() - 2)] = parts[i];
-        } else if (p != parts[i]) {
-            return false;
-        }
-    }
-    return true;
 }
 
 }  // namespace
 
-void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+void Router::Add(Route route) {
+    std::vector<std::string_view> parts;
+    SplitInto(std::string_view(route.pattern), parts);
+    std::vector<Segment> segments;
+    segments.reserve(parts.size());
+    for (const std::string_view p : parts) {
+        if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+            segments.push_back({std::string(p.substr(1, p.size() - 2)), true});
+        } else {
+            segments.push_back({std::string(p), false});
+        }
+    }
+    routes_.push_back(std::move(route));
+    segments_.push_back(std::move(segments));
+}
 
 RouteMatch Router::Match(const std::string& method, const std::string& path) const {
     RouteMatch result;
     if (path.empty() || path.front() != '/') {
         return result;
     }
-    const std::vector<std::string> parts = Split(path);
-    for (const Route& route : routes_) {
-        std::map<std::string, std::string> params;
-        if (!MatchPattern(route.pattern, parts, params)) {
+    std::vector<std::string_view> parts;
+    parts.reserve(8);
+    SplitInto(std::string_view(path), parts);
+    for (std::size_t r = 0; r < routes_.size(); ++r) {
+        const std::vector<Segment>& segments = segments_[r];
+        if (segments.size() != parts.size()) {
             continue;
         }
+        bool matched = true;
+        for (std::size_t i = 0; i < parts.size() && matched; ++i) {
+            matched = segments[i].param ? !parts[i].empty() : segments[i].text == parts[i];
+        }
+        if (!matched) {
+            continue;
+        }
+        const Route& route = routes_[r];
         if (route.method == method || (method == "HEAD" && route.method == "GET")) {
             result.route = &route;
-            result.params = std::move(params);
+            for (std::size_t i = 0; i < parts.size(); ++i) {
+                if (segments[i].param) {
+                    result.params.emplace(segments[i].text, std::string(parts[i]));
+                }
+            }
             return result;
         }
         result.allowed_methods.push_back(route.method);

@@ -53,7 +53,12 @@ public:
     const std::vector<Route>& routes() const { return routes_; }
 
 private:
+    struct Segment {
+        std::string text;    // the literal, or the parameter's name
+        bool param = false;  // "{name}"
+    };
     std::vector<Route> routes_;
+    std::vector<std::vector<Segment>> segments_;  // per route, split once when added
 };
 
 }  // namespace mitra::api

@@ -1,9 +1,11 @@
 #include "http/log.hpp"
 
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -25,6 +27,49 @@ std::shared_ptr<spdlog::logger> MakeJsonLogger(std::string_view name, std::strin
     logger->set_level(parsed);
     logger->flush_on(spdlog::level::warn);
     return logger;
+}
+
+namespace {
+
+/// Appends `text` as the body of a JSON string (without the quotes).
+void AppendEscaped(fmt::memory_buffer& out, std::string_view text) {
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (u < 0x20) {
+            fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(u));
+        } else {
+            out.push_back(c);
+        }
+    }
+}
+
+void AppendField(fmt::memory_buffer& out, std::string_view name, std::string_view value) {
+    out.push_back(',');
+    out.push_back('"');
+    out.append(name);
+    out.append(std::string_view("\":\""));
+    AppendEscaped(out, value);
+    out.push_back('"');
+}
+
+}  // namespace
+
+void LogRequest(spdlog::logger& logger, std::string_view request_id, std::string_view method,
+                std::string_view route, int status, double duration_ms, std::size_t bytes) {
+    if (!logger.should_log(spdlog::level::info)) {
+        return;
+    }
+    fmt::memory_buffer line;
+    line.append(std::string_view("\"event\":\"request\""));
+    AppendField(line, "request_id", request_id);
+    AppendField(line, "method", method);
+    AppendField(line, "route", route);
+    fmt::format_to(std::back_inserter(line), ",\"status\":{},\"duration_ms\":{},\"bytes\":{}",
+                   status, duration_ms, bytes);
+    logger.log(spdlog::level::info, "{}", std::string_view(line.data(), line.size()));
 }
 
 void LogJson(spdlog::logger& logger, spdlog::level::level_enum level,

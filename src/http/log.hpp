@@ -4,6 +4,7 @@
 // built on spdlog. Callers pass only the fields; never put a raw path, query, body, header
 // value or any patient identifier into a log line. The logger is thread-safe (spdlog _mt sink).
 
+#include <cstddef>
 #include <memory>
 #include <string_view>
 
@@ -20,6 +21,13 @@ namespace mitra::http {
 /// "critical", "off"). Not registered in spdlog's global registry.
 /// @throws std::invalid_argument for an unknown level name.
 std::shared_ptr<spdlog::logger> MakeJsonLogger(std::string_view name, std::string_view level);
+
+/// The access-log line of one request, at info level, with the fields
+///   "event":"request","request_id","method","route","status","duration_ms","bytes"
+/// formatted without building a JSON document (this runs once per request). String fields are
+/// escaped as JSON strings.
+void LogRequest(spdlog::logger& logger, std::string_view request_id, std::string_view method,
+                std::string_view route, int status, double duration_ms, std::size_t bytes);
 
 /// Writes one line: ts, level, then `fields` (an object) in insertion order.
 void LogJson(spdlog::logger& logger, spdlog::level::level_enum level,

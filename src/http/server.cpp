@@ -456,14 +456,8 @@ private:
         const std::string_view route =
             outcome.response.route.empty() ? kRouteUnmatched : outcome.response.route;
         metrics_.RequestFinished(method_label, route, outcome.response.status, duration_s);
-        LogJson(*logger_, spdlog::level::info,
-                Json{{"event", "request"},
-                     {"request_id", request_id},
-                     {"method", method_label},
-                     {"route", route},
-                     {"status", outcome.response.status},
-                     {"duration_ms", duration_s * 1000.0},
-                     {"bytes", bytes}});
+        LogRequest(*logger_, request_id, method_label, route, outcome.response.status,
+                   duration_s * 1000.0, bytes);
     }
 
     Response BuildResponse(const Outcome& outcome, unsigned version, bool keep_alive, bool head,
