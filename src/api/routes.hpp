@@ -10,6 +10,7 @@ void AddClinicalRoutes(Router& router);   // products, lots, doses, assessments,
 void AddProductRoutes(Router& router);    // compliance, legal status
 void AddPkRoutes(Router& router);         // simulations, exposure
 void AddSupervisionRoutes(Router& router);  // alerts, taper plans
+void AddNoteRoutes(Router& router);         // clinical notes
 
 /// Every route of the API, including the OpenAPI document itself.
 Router BuildRouter();

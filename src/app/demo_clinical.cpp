@@ -170,6 +170,11 @@ ClinicalDemoSummary AddClinicalDemo(core::UnitOfWork& uow, const std::string& or
     const DemoProduct& tabs = products[2];
     const DemoProduct& bare = products[3];
 
+    // Note ids come from their own generator so that adding notes leaves every other record of
+    // the demo as it was.
+    std::mt19937_64 note_rng(kSeed + 1);
+    Ids note_ids(note_rng);
+
     std::normal_distribution<double> noise(0.0, 1.0);
     std::uniform_int_distribution<int> minutes(-40, 40);
 
@@ -371,6 +376,59 @@ ClinicalDemoSummary AddClinicalDemo(core::UnitOfWork& uow, const std::string& or
                 }
             }
         }
+        // Clinicians' notes: visit logistics only, no clinical findings. The taper patient's
+        // second note shows an amendment (the first one stays).
+        auto add_note = [&](std::int32_t day, const char* text,
+                            const std::optional<std::string>& amends)
+            -> std::optional<std::string> {
+            const std::int64_t at = core::LocalDayStartMs(day, zone) + 11 * kHourMs;
+            if (who.clinician_id.empty() || day < first || at > now_ms) {
+                return std::nullopt;
+            }
+            core::ClinicalNote note;
+            note.id = note_ids.Next(at);
+            note.organization_id = org_id;
+            note.patient_id = who.patient_id;
+            note.author_id = who.clinician_id;
+            note.text = text;
+            note.amends_id = amends;
+            note.created_at_ms = at;
+            uow.Notes().Insert(note);
+            ++summary.notes;
+            return note.id;
+        };
+        const std::int32_t visit = first + days / 2;
+        switch (pattern) {
+            case Pattern::kTaper: {
+                auto first_note = add_note(visit,
+                                           "Went through the taper schedule together and how to "
+                                           "log each dose on the phone. Next check-in on "
+                                           "Wednesday.",
+                                           std::nullopt);
+                if (first_note) {
+                    add_note(visit + 2,
+                             "Correction to the earlier note: the next check-in is on Thursday, "
+                             "not Wednesday.",
+                             first_note);
+                }
+                break;
+            }
+            case Pattern::kCoUse:
+                add_note(visit,
+                         "Asked about other substances since the last visit; the patient's "
+                         "entries are in the substance-use log. Agreed to keep logging them.",
+                         std::nullopt);
+                break;
+            case Pattern::kEscalation:
+                add_note(visit,
+                         "Reviewed the recent dose entries with the patient. Agreed to record the "
+                         "product with every dose.",
+                         std::nullopt);
+                break;
+            default:
+                break;
+        }
+
         core::AuditEntry entry;
         entry.organization_id = org_id;
         entry.at_ms = now_ms;

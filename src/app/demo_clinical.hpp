@@ -3,7 +3,7 @@
 // 7-OH share), and for each patient a dosing pattern over the chosen days (stable daily use,
 // escalation, a taper under way, co-use episodes, an unlabelled product with an adverse
 // event), SOWS (sows-handelsman-16) and craving that move with the dosing, and weekly
-// clinician COWS entries. Deterministic: a fixed seed drives every choice, so two demos built
+// clinician COWS entries; for a few patients, a clinician's note or two about visit logistics. Deterministic: a fixed seed drives every choice, so two demos built
 // on the same day hold the same record.
 //
 // The numbers here are scenario parameters for a demonstration, not clinical facts: doses,
@@ -33,6 +33,7 @@ struct ClinicalDemoSummary {
     int substance_uses = 0;
     int medications = 0;
     int adverse_events = 0;
+    int notes = 0;
 };
 
 /// Adds the products and each patient's record for the `days` days ending today (patient

@@ -15,6 +15,7 @@
 
 #include "core/accounts.hpp"
 #include "core/clinical_ports.hpp"
+#include "core/notes_ports.hpp"
 #include "core/supervision_ports.hpp"
 
 namespace mitra::core {
@@ -148,6 +149,9 @@ public:
     // Supervision (core/supervision_ports.hpp).
     virtual AlertRepository& Alerts() = 0;
     virtual TaperPlanRepository& TaperPlans() = 0;
+
+    // Clinical notes (core/notes_ports.hpp).
+    virtual NoteRepository& Notes() = 0;
 
     /// Makes the transaction durable (synchronous). After Commit the object is spent.
     virtual void Commit() = 0;

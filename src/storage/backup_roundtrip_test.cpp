@@ -134,6 +134,14 @@ void Fill(core::Storage& storage) {
     plan.schedule_json = R"({"schedule":[]})";
     plan.created_by = kUser;
     uow->TaperPlans().Insert(plan);
+    core::ClinicalNote note;
+    note.id = "01900000-0000-7000-8000-00000000d0a3";
+    note.organization_id = kOrg;
+    note.patient_id = kPatient;
+    note.author_id = kUser;
+    note.text = "Discussed the plan.";
+    note.created_at_ms = 9;
+    uow->Notes().Insert(note);
     uow->Commit();
 }
 
@@ -242,9 +250,9 @@ TEST(BackupRoundTrip, EveryTableComesBackExactly) {
         Fill(*storage);
     }
     const Tables before = snapshot(url);
-    // 19 tables: schema_migrations + 9 foundation (0001) + 7 clinical (0002) + 2 supervision
-    // (0003).
-    EXPECT_GE(before.size(), 19u);
+    // 20 tables: schema_migrations + 9 foundation (0001) + 7 clinical (0002) + 2 supervision
+    // (0003) + notes (0004).
+    EXPECT_GE(before.size(), 20u);
     for (const auto& [table, rows] : before) {
         EXPECT_FALSE(rows.empty()) << table << " has no row: the test does not cover it";
     }

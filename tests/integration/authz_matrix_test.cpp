@@ -64,6 +64,11 @@ const std::vector<Case>& Matrix() {
          R"({"method":"linear","start_daily_mitragynine_mg":40,"step_percent":10,"interval_days":7})",
          {401, 201, 404, 201, 404, 404, 403, 403}},
         {"GET", "/api/v1/patients/{pid}/taper-plans", "", {401, 200, 404, 200, 404, 404, 403, 403}},
+        // Clinical notes: clinicians under care consent write (the role is checked first, so any
+        // patient gets 403); the patient reads their own (open notes).
+        {"POST", "/api/v1/patients/{pid}/notes", R"({"text":"Seen today."})",
+         {401, 403, 403, 201, 404, 404, 403, 403}},
+        {"GET", "/api/v1/patients/{pid}/notes", "", {401, 200, 404, 200, 404, 404, 403, 403}},
         // Products and lots are clinic data: all may read; clinicians and admins register.
         {"GET", "/api/v1/products", "", {401, 200, 200, 200, 200, 200, 200, 200}},
         {"POST", "/api/v1/products", R"({"name":"P{n}","form":"leaf_powder"})",

@@ -30,11 +30,26 @@ TEST(BadInput, EveryCaseIsA4xxNamingTheFieldAndChangesNothing) {
     ASSERT_TRUE(in) << "bad_input.json missing";
     const Json table = Json::parse(in);
     TempDir dir;
-    Clinic clinic = CreateClinic("sqlite:" + (dir.path() / "t.db").string(), 1);
+    Clinic clinic = CreateClinic("sqlite:" + (dir.path() / "t.db").string(), 2);
     Server server(clinic.database_url);
     const auto port = server.port();
     const std::string patient = Login(port, "p0@test.example");
     const std::string admin = Login(port, "admin@test.example");
+    const std::string clinician = Login(port, "clin0@test.example");
+    // Both patients share their record with clin0 (care); {other_note} is a note on patient 1.
+    for (int i = 0; i < 2; ++i) {
+        const auto r = HttpRequest(
+            port, "POST", "/api/v1/patients/" + clinic.patient_ids[i] + "/consents",
+            Json{{"grantee_user_id", clinic.clinician_ids[0]}, {"purpose", "care"}}.dump(),
+            JsonHeaders(Login(port, "p" + std::to_string(i) + "@test.example")));
+        ASSERT_EQ(r.status, 201) << r.body;
+    }
+    const auto other = HttpRequest(port, "POST",
+                                   "/api/v1/patients/" + clinic.patient_ids[1] + "/notes",
+                                   R"({"text":"A note on another patient."})",
+                                   JsonHeaders(clinician));
+    ASSERT_EQ(other.status, 201) << other.body;
+    const std::string other_note = other.json()["id"];
 
     auto snapshot = [&] {
         auto users = HttpRequest(port, "GET", "/api/v1/users", {}, Bearer(admin));
@@ -44,7 +59,10 @@ TEST(BadInput, EveryCaseIsA4xxNamingTheFieldAndChangesNothing) {
                                     "/api/v1/patients/" + clinic.patient_ids[0] + "/consents", {},
                                     Bearer(patient));
         auto org = HttpRequest(port, "GET", "/api/v1/organization", {}, Bearer(admin));
-        return users.body + self.body + consents.body + org.body;
+        auto notes = HttpRequest(port, "GET",
+                                 "/api/v1/patients/" + clinic.patient_ids[0] + "/notes", {},
+                                 Bearer(patient));
+        return users.body + self.body + consents.body + org.body + notes.body;
     };
     const std::string before = snapshot();
 
@@ -60,8 +78,10 @@ TEST(BadInput, EveryCaseIsA4xxNamingTheFieldAndChangesNothing) {
         }
         if (c.contains("body_template")) {
             body = Replace(c["body_template"], "%LONG300%", std::string(300, 'a'));
+            body = Replace(body, "%LONG10001%", std::string(10001, 'a'));
         }
         body = Replace(body, "{clin0}", clinic.clinician_ids[0]);
+        body = Replace(body, "{other_note}", other_note);
         std::string path = Replace(c["path"], "{pid}", clinic.patient_ids[0]);
         std::map<std::string, std::string> headers;
         const std::string content_type = c.value("content_type", "application/json");
@@ -73,6 +93,8 @@ TEST(BadInput, EveryCaseIsA4xxNamingTheFieldAndChangesNothing) {
             headers["Authorization"] = "Bearer " + patient;
         } else if (as == "admin") {
             headers["Authorization"] = "Bearer " + admin;
+        } else if (as == "clinician") {
+            headers["Authorization"] = "Bearer " + clinician;  // under p0's care consent
         }
         if (c.contains("authorization")) {
             headers["Authorization"] = c["authorization"];

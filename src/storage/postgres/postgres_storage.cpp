@@ -7,6 +7,7 @@
 #include "crypto/crypto.hpp"
 #include "storage/migration.hpp"
 #include "storage/postgres/clinical_repos.hpp"
+#include "storage/postgres/notes_repos.hpp"
 #include "storage/postgres/supervision_repos.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage/postgres/queries.hpp"
@@ -404,7 +405,8 @@ public:
           throttles_(*connection_),
           history_(*connection_),
           clinical_(*connection_),
-          supervision_(*connection_) {}
+          supervision_(*connection_),
+          notes_(*connection_) {}
     ~PostgresUnitOfWork() override {
         if (!done_ && connection_->Healthy()) {
             try {
@@ -433,6 +435,7 @@ public:
     core::AdverseEventRepository& AdverseEvents() override { return clinical_.AdverseEvents(); }
     core::AlertRepository& Alerts() override { return supervision_.Alerts(); }
     core::TaperPlanRepository& TaperPlans() override { return supervision_.TaperPlans(); }
+    core::NoteRepository& Notes() override { return notes_.Notes(); }
 
     /// Returns once the server reports the commit durable (synchronous_commit=on, the default).
     void Commit() override {
@@ -453,6 +456,7 @@ private:
     HistoryRepo history_;
     ClinicalRepos clinical_;
     SupervisionRepos supervision_;
+    NotesRepos notes_;
     bool done_ = false;
 };
 

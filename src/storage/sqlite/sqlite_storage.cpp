@@ -6,6 +6,7 @@
 #include "crypto/crypto.hpp"
 #include "storage/migration.hpp"
 #include "storage/sqlite/clinical_repos.hpp"
+#include "storage/sqlite/notes_repos.hpp"
 #include "storage/sqlite/supervision_repos.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/queries.hpp"
@@ -407,7 +408,8 @@ public:
           throttles_(c_),
           history_(c_),
           clinical_(c_),
-          supervision_(c_) {
+          supervision_(c_),
+          notes_(c_) {
         if (lane_ == nullptr) {
             try {
                 connection_->Exec("BEGIN");
@@ -454,6 +456,7 @@ public:
     core::AdverseEventRepository& AdverseEvents() override { return clinical_.AdverseEvents(); }
     core::AlertRepository& Alerts() override { return supervision_.Alerts(); }
     core::TaperPlanRepository& TaperPlans() override { return supervision_.TaperPlans(); }
+    core::NoteRepository& Notes() override { return notes_.Notes(); }
 
     void Commit() override {
         if (lane_ != nullptr) {
@@ -480,6 +483,7 @@ private:
     HistoryRepo history_;
     ClinicalRepos clinical_;
     SupervisionRepos supervision_;
+    NotesRepos notes_;
     bool done_ = false;
 };
 

@@ -280,4 +280,49 @@ describe('clinical', () => {
       await b.close();
     }
   });
+
+  test('clinician adds a note on the patient page, sees it listed, and corrects it', async (t) => {
+    if (!(await server.has('POST', '/api/v1/patients/{pid}/notes'))) return t.skip('blocked: POST /api/v1/patients/{pid}/notes not in this build');
+    const clinician = await newBrowser({ width: 1280, height: 1000 });
+    try {
+      await signIn(clinician.page, server, EMAILS.clinicianOdd);
+      await clinician.page.getByTestId('panel').getByRole('link', { name: 'Demo patient 1', exact: true }).click();
+      const card = clinician.page.locator('#notes');
+      const list = clinician.page.getByTestId('notes-list');
+      await card.getByLabel('New note').fill('Talked through the logging screens; next visit in two weeks.');
+      await card.getByRole('button', { name: 'Add note' }).click();
+      const added = list.locator('li', { hasText: 'Talked through the logging screens' });
+      await added.waitFor();
+      assert.match(await added.textContent(), /dr\.okafor@demo\.mitra\.example/, 'the note names its author');
+      assert.equal(await card.getByLabel('New note').inputValue(), '', 'the form is cleared');
+
+      // A correction is a new note; the first one stays, marked amended.
+      await added.getByRole('button', { name: /^Correct the note of/ }).click();
+      await card.getByLabel('Correction').fill('Correction: next visit in three weeks.');
+      await card.getByRole('button', { name: 'Add correction' }).click();
+      const correction = list.locator('li', { hasText: 'Correction: next visit in three weeks.' });
+      await correction.waitFor();
+      assert.match(await correction.textContent(), /corrects the note of/);
+      await added.getByText('amended', { exact: true }).waitFor();
+      assert.equal(await list.locator('li').first().textContent().then((x) => x.includes('Correction: next visit')), true, 'newest first');
+      await assertAccessible(clinician.page, 'clinician patient page with notes');
+      await shot(clinician.page, 'clinician-notes');
+      assert.deepEqual(clinician.cspErrors, []);
+
+      const token = (await server.login(EMAILS.clinicianOdd)).token;
+      const stored = (await server.api('GET', `/patients/${patient1}/notes`, token)).body.notes;
+      const first = stored.filter((n) => n.text === 'Talked through the logging screens; next visit in two weeks.');
+      assert.equal(first.length, 1, 'stored once');
+      const fix = stored.find((n) => n.text === 'Correction: next visit in three weeks.');
+      assert.equal(fix.amends, first[0].id);
+      assert.deepEqual(first[0].amended_by, [fix.id]);
+
+      // Open notes: the patient reads them through the API but cannot write.
+      const own = await server.login(EMAILS.patient(1));
+      assert.equal((await server.api('GET', `/patients/${patient1}/notes`, own.token)).status, 200);
+      assert.equal((await server.api('POST', `/patients/${patient1}/notes`, own.token, { text: 'mine' })).status, 403);
+    } finally {
+      await clinician.close();
+    }
+  });
 });

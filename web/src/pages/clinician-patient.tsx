@@ -158,12 +158,17 @@ interface Note {
   text: string;
   created_at: string;
   author?: string;
+  author_email?: string | null;
+  amends?: string | null;
+  amended_by?: string[];
 }
 
 function Notes(props: { pid: string }) {
   const notes = useLoad((s) => get<{ notes: Note[] }>(`/patients/${props.pid}/notes`, s).then((r) => r.notes ?? []), [props.pid]);
   const [text, setText] = useState('');
+  const [amends, setAmends] = useState<Note | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   if (notes.error instanceof ApiError && notes.error.missing) {
     return (
       <Card title="Notes" id="notes">
@@ -171,38 +176,79 @@ function Notes(props: { pid: string }) {
       </Card>
     );
   }
+  const list = notes.data ?? [];
+  const byId = new Map(list.map((n) => [n.id, n]));
   async function add(e: Event) {
     e.preventDefault();
-    if (!text.trim()) return;
+    if (!text.trim()) {
+      setError('Write the note first.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
     try {
-      await api('POST', `/patients/${props.pid}/notes`, { id: uuidv7(), text: text.trim() });
+      const body: Record<string, string> = { id: uuidv7(), text: text.trim() };
+      if (amends) body.amends = amends.id;
+      await api('POST', `/patients/${props.pid}/notes`, body);
       setText('');
+      setAmends(null);
       notes.reload();
     } catch (err) {
       setError(describeError(err));
+    } finally {
+      setBusy(false);
     }
   }
   return (
     <Card title="Notes" id="notes">
+      {notes.loading && <Loading />}
       {notes.error ? <ErrorNote error={notes.error} /> : null}
-      <ul class="plain">
-        {(notes.data ?? []).map((n) => (
-          <li key={n.id}>
-            <span class="muted">{formatDateTime(n.created_at)}</span> {n.text}
-          </li>
-        ))}
+      {notes.data && list.length === 0 && <p>No notes yet.</p>}
+      <ul class="plain notes" data-testid="notes-list">
+        {list.map((n) => {
+          const earlier = n.amends ? byId.get(n.amends) : undefined;
+          const amended = (n.amended_by ?? []).length > 0;
+          return (
+            <li key={n.id}>
+              <p class="small muted">
+                {formatDateTime(n.created_at)} · {n.author_email ?? 'a former account'}
+                {n.amends ? ` · corrects the note of ${earlier ? formatDateTime(earlier.created_at) : 'an earlier date'}` : ''}
+                {amended ? (
+                  <>
+                    {' '}
+                    <span class="badge pending">amended</span>
+                  </>
+                ) : null}
+              </p>
+              <p class="note-text">{n.text}</p>
+              <button type="button" class="link-button" onClick={() => setAmends(n)} aria-label={`Correct the note of ${formatDateTime(n.created_at)}`}>
+                Correct
+              </button>
+            </li>
+          );
+        })}
       </ul>
       <form onSubmit={add}>
+        {amends && (
+          <p class="note muted">
+            Correcting the note of {formatDateTime(amends.created_at)}; it stays in the record.{' '}
+            <button type="button" class="link-button" onClick={() => setAmends(null)}>
+              Cancel correction
+            </button>
+          </p>
+        )}
         <div class="field">
-          <label for="note-text">New note</label>
-          <textarea id="note-text" rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <label for="note-text">{amends ? 'Correction' : 'New note'}</label>
+          <textarea id="note-text" rows={3} maxLength={10000} value={text} onInput={(e) => setText(e.currentTarget.value)} />
         </div>
         {error && (
           <p class="note error" role="alert">
             {error}
           </p>
         )}
-        <button type="submit">Add note</button>
+        <button type="submit" disabled={busy}>
+          {amends ? 'Add correction' : 'Add note'}
+        </button>
       </form>
     </Card>
   );
