@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "api/accounts.hpp"
+#include "api/alerting.hpp"
 #include "api/json_input.hpp"
 #include "api/routes.hpp"
 #include "core/error.hpp"
@@ -52,6 +53,7 @@ Router BuildRouter() {
     AddProductRoutes(router);
     AddPkRoutes(router);
     AddSupervisionRoutes(router);
+    AddNoteRoutes(router);
     router.Add({"GET", "/api/v1/openapi.json", Access::kPublic, nullptr,
                 {"This OpenAPI 3.1 document", "operations", nullptr,
                  nlohmann::json{{"type", "object"}}}});
@@ -159,6 +161,10 @@ std::string ApiDispatcher::MetricsText() {
     out += "# HELP mitra_api_auth_failures_total Requests rejected for a missing or dead token.\n";
     out += "# TYPE mitra_api_auth_failures_total counter\n";
     out += "mitra_api_auth_failures_total " + std::to_string(auth_failures_.load()) + "\n";
+    out += "# HELP mitra_alert_evaluation_failures_total Safety-rule evaluations after a write "
+           "that failed (the scheduler's next pass retries them).\n";
+    out += "# TYPE mitra_alert_evaluation_failures_total counter\n";
+    out += "mitra_alert_evaluation_failures_total " + std::to_string(EvaluationFailures()) + "\n";
     out += "# HELP mitra_audit_reads_stored_total Read-audit entries stored.\n";
     out += "# TYPE mitra_audit_reads_stored_total counter\n";
     out += "mitra_audit_reads_stored_total " +
