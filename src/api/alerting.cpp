@@ -154,7 +154,7 @@ rules::PatientFacts GatherFacts(core::UnitOfWork& uow, const core::Patient& pati
 
     std::set<std::string> lot_ids;
     std::optional<std::int64_t> last_check_in;
-    for (const auto& d : uow.Doses().ListForPatient(org, patient.id, range)) {
+    for (const auto& d : uow.Doses().SummariesForPatient(org, patient.id, range)) {
         facts.doses.push_back({d.id, d.taken_at_ms, d.lot_id, d.product_id, d.amount_g,
                                d.mitragynine_mg, d.hydroxymitragynine_mg});
         if (d.lot_id) {

@@ -62,6 +62,18 @@ struct Dose {
     std::optional<std::int64_t> deleted_at_ms;
 };
 
+/// The fields of a dose that rule evaluation reads (a narrow row: evaluation reads a patient's
+/// whole recent history after every write).
+struct DoseSummary {
+    std::string id;
+    std::int64_t taken_at_ms = 0;
+    std::optional<std::string> product_id;
+    std::optional<std::string> lot_id;
+    std::optional<double> amount_g;
+    std::optional<double> mitragynine_mg;
+    std::optional<double> hydroxymitragynine_mg;
+};
+
 struct Assessment {
     std::string id;
     std::string organization_id;

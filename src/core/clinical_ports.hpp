@@ -44,6 +44,10 @@ public:
     virtual std::vector<Dose> ListForPatient(const std::string& org_id,
                                              const std::string& patient_id,
                                              const TimeRange& range) = 0;
+    /// The same rows as ListForPatient, narrowed to DoseSummary.
+    virtual std::vector<DoseSummary> SummariesForPatient(const std::string& org_id,
+                                                         const std::string& patient_id,
+                                                         const TimeRange& range) = 0;
     /// The most recent (by taken_at) not-deleted dose.
     virtual std::optional<Dose> LastForPatient(const std::string& org_id,
                                                const std::string& patient_id) = 0;

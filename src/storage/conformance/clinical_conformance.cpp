@@ -107,8 +107,20 @@ TEST_P(StorageConformanceTest, DosesListByRangeLimitAndDeletion) {
     EXPECT_EQ(doses.back().taken_at_ms, 6000);
     EXPECT_DOUBLE_EQ(*doses.front().mitragynine_mg, 38.96);
     EXPECT_FALSE(doses.front().hydroxymitragynine_mg.has_value());
+    const auto summaries = uow->Doses().SummariesForPatient(kOrg, kPatient, range);
+    ASSERT_EQ(summaries.size(), doses.size());
+    for (std::size_t i = 0; i < doses.size(); ++i) {
+        EXPECT_EQ(summaries[i].id, doses[i].id);
+        EXPECT_EQ(summaries[i].taken_at_ms, doses[i].taken_at_ms);
+        EXPECT_EQ(summaries[i].product_id, doses[i].product_id);
+        EXPECT_EQ(summaries[i].lot_id, doses[i].lot_id);
+        EXPECT_EQ(summaries[i].amount_g, doses[i].amount_g);
+        EXPECT_EQ(summaries[i].mitragynine_mg, doses[i].mitragynine_mg);
+        EXPECT_EQ(summaries[i].hydroxymitragynine_mg, doses[i].hydroxymitragynine_mg);
+    }
     range.limit = 2;
     EXPECT_EQ(uow->Doses().ListForPatient(kOrg, kPatient, range).size(), 2u);
+    EXPECT_EQ(uow->Doses().SummariesForPatient(kOrg, kPatient, range).size(), 2u);
     auto last = uow->Doses().LastForPatient(kOrg, kPatient);
     ASSERT_TRUE(last.has_value());
     EXPECT_EQ(last->taken_at_ms, 10000);
@@ -117,8 +129,10 @@ TEST_P(StorageConformanceTest, DosesListByRangeLimitAndDeletion) {
     EXPECT_EQ(uow->Doses().LastForPatient(kOrg, kPatient)->taken_at_ms, 9000);
     core::TimeRange all;
     EXPECT_EQ(uow->Doses().ListForPatient(kOrg, kPatient, all).size(), 9u);
+    EXPECT_EQ(uow->Doses().SummariesForPatient(kOrg, kPatient, all).size(), 9u);
     all.include_deleted = true;
     EXPECT_EQ(uow->Doses().ListForPatient(kOrg, kPatient, all).size(), 10u);
+    EXPECT_EQ(uow->Doses().SummariesForPatient(kOrg, kPatient, all).size(), 10u);
     EXPECT_EQ(uow->Doses().FindById(kOrg, Id(109))->deleted_at_ms, 20000);
     EXPECT_TRUE(uow->Doses().ListForPatient("other", kPatient, all).empty());
 }

@@ -55,6 +55,11 @@ inline constexpr const char kDosesForPatient[] =
     "SELECT " MITRA_DOSE_COLUMNS " FROM doses WHERE organization_id = $1 AND patient_id = $2 "
     "AND taken_at_ms >= $3 AND taken_at_ms < $4 AND ($5::boolean OR deleted_at_ms IS NULL) "
     "ORDER BY taken_at_ms, id LIMIT $6";
+inline constexpr const char kDoseSummariesForPatient[] =
+    "SELECT id, taken_at_ms, product_id, lot_id, amount_g, mitragynine_mg, "
+    "hydroxymitragynine_mg FROM doses WHERE organization_id = $1 AND patient_id = $2 "
+    "AND taken_at_ms >= $3 AND taken_at_ms < $4 AND ($5::boolean OR deleted_at_ms IS NULL) "
+    "ORDER BY taken_at_ms, id LIMIT $6";
 inline constexpr const char kDoseLast[] =
     "SELECT " MITRA_DOSE_COLUMNS " FROM doses WHERE organization_id = $1 AND patient_id = $2 "
     "AND deleted_at_ms IS NULL ORDER BY taken_at_ms DESC, id DESC LIMIT 1";
