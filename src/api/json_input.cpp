@@ -109,6 +109,11 @@ std::optional<std::string> ObjectReader::OptionalString(std::string_view name,
                               FieldName(name) + " must be a string, not " + TypeName(*value));
     }
     const auto& text = value->get_ref<const std::string&>();
+    if (text.find('\0') != std::string::npos) {
+        // Valid JSON and UTF-8, but no text field has a use for it and PostgreSQL cannot store it.
+        throw ValidationError(FieldName(name),
+                              FieldName(name) + " must not contain the NUL character (U+0000)");
+    }
     if (text.size() > max_len) {
         throw ValidationError(FieldName(name), FieldName(name) + " is longer than " +
                                                    std::to_string(max_len) + " bytes");
