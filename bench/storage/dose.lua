@@ -1,21 +1,26 @@
 -- wrk script: one durable patient-data write per request, as a clinician.
--- env: MITRA_TOKEN, MITRA_PID, MITRA_ENDPOINT = dose (POST .../doses, 201; default) or patch
--- (PATCH /api/v1/patients/{pid}, 200: the record, its history row and its audit entry).
+-- env: MITRA_TOKEN, MITRA_PIDS (comma-separated patient ids, taken round-robin), MITRA_ENDPOINT =
+-- dose (POST .../doses, 201; default) or patch (PATCH /api/v1/patients/{pid}, 200: the record,
+-- its history row and its audit entry).
 local token = os.getenv("MITRA_TOKEN")
-local pid = os.getenv("MITRA_PID")
-local expected = 201
-if os.getenv("MITRA_ENDPOINT") == "patch" then
-  wrk.method = "PATCH"
-  wrk.path = "/api/v1/patients/" .. pid
-  wrk.body = '{"display_name":"Bench"}'
-  expected = 200
-else
-  wrk.method = "POST"
-  wrk.path = "/api/v1/patients/" .. pid .. "/doses"
-  wrk.body = '{"amount":1,"unit":"g"}'
+local pids = {}
+for pid in string.gmatch(os.getenv("MITRA_PIDS"), "[^,]+") do
+  pids[#pids + 1] = pid
 end
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. token
+local patch = os.getenv("MITRA_ENDPOINT") == "patch"
+local expected = patch and 200 or 201
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
+local next_index = 0
+
+request = function()
+  next_index = next_index % #pids + 1
+  local pid = pids[next_index]
+  if patch then
+    return wrk.format("PATCH", "/api/v1/patients/" .. pid, headers, '{"display_name":"Bench"}')
+  end
+  return wrk.format("POST", "/api/v1/patients/" .. pid .. "/doses", headers,
+    '{"amount":1,"unit":"g"}')
+end
 
 local non_2xx = 0
 response = function(status, headers, body)
