@@ -11,14 +11,17 @@ export function PatientHome(props: { pid: string; pending: OutboxItem[] }) {
     new URLSearchParams(location.search).get('logged') ? 'Dose saved.' : null,
   );
   const [tick, setTick] = useState(0);
-  const doses = useLoad((_s) => loadRecentDoses(props.pid, 2), [props.pid, tick]);
+  // Also reload when the queue shrinks: a write sent while this page was mounting (before the
+  // onSent listener below existed) would otherwise leave the lists without it.
+  const sent = props.pending.length;
+  const doses = useLoad((_s) => loadRecentDoses(props.pid, 2), [props.pid, tick, sent]);
   const products = useLoad<Product[]>(() => loadProducts().catch(() => []), []);
   const alerts = useLoad(
     (s) => get<{ alerts: Alert[] }>(`/patients/${props.pid}/alerts`, s).then((r) => r.alerts ?? []),
-    [props.pid, tick],
+    [props.pid, tick, sent],
   );
   const patient = useLoad((s) => get<Patient>(`/patients/${props.pid}`, s), [props.pid]);
-  const taper = useLoad((s) => loadTaperToday(props.pid, s), [props.pid, tick]);
+  const taper = useLoad((s) => loadTaperToday(props.pid, s), [props.pid, tick, sent]);
 
   // Reload the server lists when a queued write reaches the server.
   useEffect(() => onSent(() => setTick((t) => t + 1)), []);
