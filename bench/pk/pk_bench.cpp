@@ -5,9 +5,12 @@
 //     (in process). Writes the case and our curves to <outdir> for the numpy/scipy and
 //     R deSolve peers run by bench/pk/run.sh.
 // B2: population of 10,000 subjects over the same taper (data/pk/variability-configurable),
-//     per-subject summaries, 1 and 2 threads; also with percentile curves.
+//     per-subject summaries, 1 and 2 threads; also with percentile curves (curves=1, the
+//     default of POST /api/v1/simulations).
 //
 // Usage: mitra_pk_bench <outdir>
+//        mitra_pk_bench --population <subjects> <threads> <curves 0|1> [repetitions]
+//            (B2 only; one repetition by default, for profilers such as valgrind)
 // Output lines "OURS <seconds per subject>", "PEER cvode <s> <max rel err>", "POP ..." are
 // parsed by run.sh.
 
@@ -138,6 +141,28 @@ int main(int argc, char** argv) {
     for (int idx = 0; idx < 2160; ++idx) {
         times.push_back(idx);
     }
+    if (outdir == "--population" && (argc == 5 || argc == 6)) {
+        const pk::PopulationOptions options{std::stoul(argv[2]), 20261125, std::stoi(argv[3]),
+                                            std::stoi(argv[4]) != 0};
+        const int reps = argc == 6 ? std::stoi(argv[5]) : 1;
+        const pk::Variability variability = mitra::api::catalog::LoadPkVariability();
+        std::vector<double> seconds;
+        pk::PopulationResult result;
+        for (int rep = 0; rep < reps; ++rep) {
+            const double start = Now();
+            result = pk::SimulatePopulation(p, variability, doses, times, options);
+            seconds.push_back(Now() - start);
+        }
+        std::sort(seconds.begin(), seconds.end());
+        std::printf("POP subjects=%zu curves=%d threads=%d median %.4f s min %.4f s over %d "
+                    "(AUC p50 %.1f ng*h/mL, Cmax p50 %.3f ng/mL, p50 at 48 h %.3f ng/mL)\n",
+                    options.subjects, options.percentile_curves ? 1 : 0, options.threads,
+                    seconds[seconds.size() / 2], seconds.front(), reps,
+                    result.mitragynine_summary.auc_ng_h_per_ml.p50,
+                    result.mitragynine_summary.cmax_ng_ml.p50,
+                    options.percentile_curves ? result.mitragynine.p50[48] : 0.0);
+        return 0;
+    }
 
     // B1 ours: model preparation + propagation per subject.
     std::vector<double> parent(times.size());
@@ -185,24 +210,35 @@ int main(int argc, char** argv) {
         std::printf("PEER cvode_bdf_rtol%.0e %.6e %.2e\n", rtol, s, err);
     }
 
-    // B2 population.
+    // B2 population. 1 and 2 threads alternate run by run (15 runs each; a run is ~10-100 ms)
+    // so that both see the same machine; the medians are reported.
     const pk::Variability variability = mitra::api::catalog::LoadPkVariability();
+    constexpr int kPopulationRuns = 15;
     for (bool curves : {false, true}) {
+        std::vector<double> seconds[2];
+        pk::PopulationResult result[2];
+        for (int run = 0; run < kPopulationRuns; ++run) {
+            for (int threads : {1, 2}) {
+                const pk::PopulationOptions options{10'000, 20261125, threads, curves};
+                const double start = Now();
+                result[threads - 1] = pk::SimulatePopulation(p, variability, doses, times, options);
+                seconds[threads - 1].push_back(Now() - start);
+            }
+        }
         double one = 0.0;
         for (int threads : {1, 2}) {
-            const pk::PopulationOptions options{10'000, 20261125, threads, curves};
-            pk::PopulationResult result;
-            const double s = MedianSeconds(3, 1, [&] {
-                result = pk::SimulatePopulation(p, variability, doses, times, options);
-            });
+            std::vector<double>& runs = seconds[threads - 1];
+            std::sort(runs.begin(), runs.end());
+            const double s = runs[runs.size() / 2];
             if (threads == 1) {
                 one = s;
             }
-            std::printf("POP subjects=10000 curves=%d threads=%d %.4f s speedup %.2fx "
-                        "(AUC p50 %.1f ng*h/mL, bin width %.3f)\n",
-                        curves ? 1 : 0, threads, s, one / s,
-                        result.mitragynine_summary.auc_ng_h_per_ml.p50,
-                        result.percentile_max_relative_bin_width);
+            const pk::PopulationResult& r = result[threads - 1];
+            std::printf("POP subjects=10000 curves=%d threads=%d %.4f s (%.2f us/subject) "
+                        "speedup %.2fx (AUC p50 %.1f ng*h/mL, bin width %.3f)\n",
+                        curves ? 1 : 0, threads, s, s * 1e6 / 10'000, one / s,
+                        r.mitragynine_summary.auc_ng_h_per_ml.p50,
+                        r.percentile_max_relative_bin_width);
         }
     }
     return 0;

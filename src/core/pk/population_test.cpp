@@ -110,6 +110,52 @@ TEST(PkPopulation, PercentilesMatchBruteForce) {
     EXPECT_NEAR(pop.mitragynine_summary.last_ng_ml.p95, p95, 1e-12 * p95);
 }
 
+TEST(PkPopulation, PercentilesMatchBruteForceOverSeveralGroupsAndBlocks) {
+    // 1 thread, 600 subjects: more than one group of batches (the histogram path sweeps up to
+    // 256 subjects per group, block by block of 64 output times) and a partial last batch;
+    // 150 points: three blocks, the last one partial.
+    const auto times = Grid(2.0, 150);
+    const auto regimen = TaperRegimen();
+    const std::size_t n = 600;
+    const Variability cv = Cv(35);
+    const auto pop = SimulatePopulation(TwoCompartment(), cv, regimen, times, {n, 99, 1, true});
+    std::vector<std::vector<double>> parent(times.size());
+    std::vector<std::vector<double>> met(times.size());
+    for (std::size_t s = 0; s < n; ++s) {
+        const auto r = Simulate(SampleSubject(TwoCompartment(), cv, 99, s), regimen, times);
+        for (std::size_t t = 0; t < times.size(); ++t) {
+            parent[t].push_back(r.mitragynine_ng_ml[t]);
+            met[t].push_back(r.hydroxymitragynine_ng_ml[t]);
+        }
+    }
+    auto check = [&](std::vector<double> values, double q, double estimate) {
+        std::sort(values.begin(), values.end());
+        const double rank = q * static_cast<double>(values.size() - 1);
+        const double lo = values[static_cast<std::size_t>(std::floor(rank))];
+        const double hi = values[static_cast<std::size_t>(std::ceil(rank))];
+        const double slack = pop.percentile_max_relative_bin_width + 1e-6;
+        EXPECT_GE(estimate, lo * (1.0 - slack)) << q;
+        EXPECT_LE(estimate, hi * (1.0 + slack)) << q;
+    };
+    for (std::size_t t = 1; t < times.size(); ++t) {
+        check(parent[t], 0.05, pop.mitragynine.p5[t]);
+        check(parent[t], 0.50, pop.mitragynine.p50[t]);
+        check(parent[t], 0.95, pop.mitragynine.p95[t]);
+        check(met[t], 0.05, pop.hydroxymitragynine.p5[t]);
+        check(met[t], 0.50, pop.hydroxymitragynine.p50[t]);
+        check(met[t], 0.95, pop.hydroxymitragynine.p95[t]);
+    }
+    // The same population on 2 and 3 threads gives the same bits.
+    for (int threads : {2, 3}) {
+        const auto other =
+            SimulatePopulation(TwoCompartment(), cv, regimen, times, {n, 99, threads, true});
+        EXPECT_EQ(pop.mitragynine.p50, other.mitragynine.p50);
+        EXPECT_EQ(pop.hydroxymitragynine.p95, other.hydroxymitragynine.p95);
+        EXPECT_EQ(pop.mitragynine_summary.auc_ng_h_per_ml.p95,
+                  other.mitragynine_summary.auc_ng_h_per_ml.p95);
+    }
+}
+
 TEST(PkPopulation, ZeroVariabilityReproducesTypicalSubject) {
     const auto times = Grid(1.0, 200);
     const std::vector<Dose> regimen{{0.0, 20.0}, {24.0, 20.0}};
