@@ -5,6 +5,11 @@
 #include "core/error.hpp"
 
 namespace mitra::api {
+namespace {
+
+constexpr std::size_t kFullBatch = 512;  // a queue this long is written without waiting out the delay
+
+}  // namespace
 
 AuditBatcher::AuditBatcher(core::Storage& storage, int max_delay_ms)
     : storage_(storage), max_delay_ms_(max_delay_ms), thread_([this] { Run(); }) {}
@@ -20,12 +25,18 @@ AuditBatcher::~AuditBatcher() {
 }
 
 void AuditBatcher::Enqueue(core::AuditEntry entry) {
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
         queue_.push_back(std::move(entry));
         ++enqueued_;
+        // The writer sleeps until the queue is non-empty, then gathers until the batch is full
+        // or the delay ends: only those two moments need a wake-up (not one per read).
+        wake = queue_.size() == 1 || queue_.size() >= kFullBatch;
     }
-    wake_.notify_one();
+    if (wake) {
+        wake_.notify_one();
+    }
 }
 
 void AuditBatcher::Flush() {
@@ -63,7 +74,7 @@ void AuditBatcher::Run() {
         // Let a batch gather, unless someone is waiting in Flush or we are stopping.
         if (!stopping_) {
             wake_.wait_for(lock, std::chrono::milliseconds(max_delay_ms_),
-                           [&] { return stopping_ || queue_.size() >= 512; });
+                           [&] { return stopping_ || queue_.size() >= kFullBatch; });
         }
         std::vector<core::AuditEntry> batch;
         batch.swap(queue_);

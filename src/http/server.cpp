@@ -55,6 +55,9 @@ bool IsApiPath(std::string_view path) {
     return path == "/api" || path.starts_with("/api/");
 }
 
+/// Liveness and readiness: answered by the API, never a file of the web app.
+bool IsOperationsPath(std::string_view path) { return path == "/healthz" || path == "/readyz"; }
+
 bool HasCrLf(std::string_view text) {
     return text.find_first_of("\r\n") != std::string_view::npos;
 }
@@ -551,16 +554,9 @@ private:
             co_return outcome;
         }
 
-        const bool static_candidate =
-            !static_root_.empty() && get_or_head && !IsApiPath(target.path);
-        if (static_candidate) {
-            std::optional<StaticFile> file = co_await RunBlocking([this, &target] {
-                return LoadStatic(target.path);
-            });
-            if (file) {
-                co_return StaticOutcome(std::move(*file));
-            }
-        }
+        const bool static_candidate = !static_root_.empty() && get_or_head &&
+                                      !IsApiPath(target.path) &&
+                                      !IsOperationsPath(target.path);
 
         api::HttpRequest api_request;
         api_request.method = std::string(Sv(request.method_string()));
@@ -581,20 +577,24 @@ private:
         api_request.request_id = request_id;
         api_request.remote_address = remote_address;
 
-        Outcome outcome;
-        outcome.response =
-            co_await RunBlocking([this, &api_request] { return CallDispatcher(api_request); });
-
-        if (static_candidate && outcome.response.status == 404 &&
-            outcome.response.route.empty() && IsClientRoute(target.path)) {
-            // A client-side route of the single-page app: answer with index.html.
-            std::optional<StaticFile> index =
-                co_await RunBlocking([this] { return LoadStatic("/"); });
-            if (index) {
-                co_return StaticOutcome(std::move(*index));
+        // One trip to the worker pool per request: the static file, else the API, else (for a
+        // client-side route of the single-page app) index.html.
+        co_return co_await RunBlocking([this, &api_request, static_candidate]() -> Outcome {
+            if (static_candidate) {
+                if (std::optional<StaticFile> file = LoadStatic(api_request.path)) {
+                    return StaticOutcome(std::move(*file));
+                }
             }
-        }
-        co_return outcome;
+            Outcome outcome;
+            outcome.response = CallDispatcher(api_request);
+            if (static_candidate && outcome.response.status == 404 &&
+                outcome.response.route.empty() && IsClientRoute(api_request.path)) {
+                if (std::optional<StaticFile> index = LoadStatic("/")) {
+                    return StaticOutcome(std::move(*index));
+                }
+            }
+            return outcome;
+        });
     }
 
     static Outcome StaticOutcome(StaticFile file) {

@@ -1,5 +1,7 @@
 #include "storage/sqlite/connection.hpp"
 
+#include <cstring>
+
 #include <sqlite3.h>
 
 #include "core/error.hpp"
@@ -155,6 +157,12 @@ Statement Connection::Prepare(const char* sql) {
 }
 
 void Connection::Exec(const char* sql) {
+    if (std::strchr(sql, ';') == nullptr) {
+        // One statement (BEGIN, COMMIT, SAVEPOINT ...; every transaction runs a few): keep it
+        // prepared instead of compiling it again each time.
+        Prepare(sql).Run();
+        return;
+    }
     char* error = nullptr;
     const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
     if (rc != SQLITE_OK) {
