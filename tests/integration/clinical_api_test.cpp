@@ -55,7 +55,11 @@ class ClinicalApi : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
         world = new World();
-        world->clinic = CreateClinic("sqlite:" + (world->dir.path() / "clinical.db").string(), 3);
+        const std::string url = SuiteDatabase(world->dir, "clinical.db");
+        if (url.empty()) {
+            GTEST_SKIP() << "MITRA_TEST_PG_DSN is not set";
+        }
+        world->clinic = CreateClinic(url, 3);
         world->server = std::make_unique<Server>(world->clinic.database_url);
         world->port = world->server->port();
         world->p0 = Login(world->port, "p0@test.example");

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -354,6 +356,14 @@ std::vector<Backend> DatabaseBackendsForTests() { return {Backend::kSqlite, Back
 
 std::string BackendParamName(const ::testing::TestParamInfo<Backend>& info) {
     return info.param == Backend::kSqlite ? "sqlite" : "postgres";
+}
+
+std::string SuiteDatabase(const TempDir& dir, const std::string& file) {
+    const char* backend = std::getenv("MITRA_TEST_BACKEND");
+    if (backend != nullptr && std::string_view(backend) == "postgres") {
+        return FreshDatabase(Backend::kPostgres, dir);
+    }
+    return "sqlite:" + (dir.path() / file).string();
 }
 
 std::string FreshDatabase(Backend kind, const TempDir& dir) {

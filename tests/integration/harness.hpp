@@ -114,4 +114,9 @@ std::string BackendParamName(const ::testing::TestParamInfo<Backend>& info);
 /// e.g. `if (url.empty()) GTEST_SKIP() << "no PostgreSQL";`.
 std::string FreshDatabase(Backend kind, const TempDir& dir);
 
+/// The database of a suite written for one backend: SQLite (`file` in `dir`) unless
+/// $MITRA_TEST_BACKEND is "postgres", then a fresh schema of $MITRA_TEST_PG_DSN ("" when that
+/// is unset: the suite skips). CMake runs such suites a second time with the variable set.
+std::string SuiteDatabase(const TempDir& dir, const std::string& file);
+
 }  // namespace mitra::testing

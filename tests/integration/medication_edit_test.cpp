@@ -10,7 +10,11 @@ namespace {
 
 TEST(MedicationEdits, StopCorrectWithdrawKeepHistory) {
     TempDir dir;
-    Clinic clinic = CreateClinic("sqlite:" + (dir.path() / "t.db").string(), 2);
+    const std::string url = SuiteDatabase(dir, "t.db");
+    if (url.empty()) {
+        GTEST_SKIP() << "MITRA_TEST_PG_DSN is not set";
+    }
+    Clinic clinic = CreateClinic(url, 2);
     Server server(clinic.database_url);
     const auto port = server.port();
     const std::string patient = Login(port, "p0@test.example");

@@ -90,8 +90,11 @@ class SupervisionApi : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         world = new World();
-        world->clinic =
-            CreateClinic("sqlite:" + (world->dir.path() / "supervision.db").string(), kPatients);
+        const std::string url = SuiteDatabase(world->dir, "supervision.db");
+        if (url.empty()) {
+            GTEST_SKIP() << "MITRA_TEST_PG_DSN is not set";
+        }
+        world->clinic = CreateClinic(url, kPatients);
         world->server = std::make_unique<Server>(world->clinic.database_url);
         world->port = world->server->port();
         world->clin0 = Login(world->port, "clin0@test.example");
