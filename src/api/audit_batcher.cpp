@@ -54,9 +54,8 @@ std::uint64_t AuditBatcher::StoredCount() const {
 bool AuditBatcher::WriteBatch(std::vector<core::AuditEntry>& batch) {
     try {
         auto uow = storage_.Begin(core::TxMode::kWrite);
-        for (auto& entry : batch) {
-            uow->Audit().Append(entry);
-        }
+        std::vector<core::AuditEntry> entries = batch;  // kept for a retry if this fails
+        uow->Audit().AppendAll(entries);
         uow->Commit();
         return true;
     } catch (const Error&) {

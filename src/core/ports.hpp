@@ -84,6 +84,13 @@ public:
     virtual ~AuditRepository() = default;
     /// Appends to the organization's chain: assigns seq, prev_hash and hash. Returns the entry.
     virtual AuditEntry Append(AuditEntry entry) = 0;
+    /// Appends `entries` in order (each gets seq, prev_hash and hash, as Append would give).
+    /// Backends may read and write the chain head once for the whole batch.
+    virtual void AppendAll(std::vector<AuditEntry>& entries) {
+        for (auto& entry : entries) {
+            entry = Append(std::move(entry));
+        }
+    }
     /// All entries of every organization, ordered by organization then seq.
     virtual std::vector<AuditEntry> ListAll() = 0;
     /// The recorded head (last seq and hash) of each organization's chain.

@@ -183,6 +183,42 @@ TEST_P(StorageConformanceTest, AuditChainsPerOrganization) {
     EXPECT_EQ(uow->Audit().ListForPatient(f.org.id, f.patient.id, 10).size(), 2u);
 }
 
+TEST_P(StorageConformanceTest, AuditAppendAllContinuesTheChainAsAppendWould) {
+    Fixture f;
+    f.Insert(*storage_);
+    core::AuditEntry e;
+    e.organization_id = f.org.id;
+    e.at_ms = 1;
+    e.actor_user_id = f.clinician.id;
+    e.action = "patient.read";
+    e.subject_type = "patient";
+    e.subject_id = f.patient.id;
+    e.patient_id = f.patient.id;
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Audit().Append(e);
+        std::vector<core::AuditEntry> batch(3, e);
+        batch[1].at_ms = 2;
+        batch[2].at_ms = 3;
+        uow->Audit().AppendAll(batch);
+        EXPECT_EQ(batch[0].seq, 2);
+        EXPECT_EQ(batch[2].seq, 4);
+        uow->Commit();
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    const auto all = uow->Audit().ListAll();
+    ASSERT_EQ(all.size(), 4u);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
+        EXPECT_EQ(all[i].prev_hash, i == 0 ? std::string() : all[i - 1].hash);
+        EXPECT_EQ(all[i].hash, crypto::Sha256Hex(core::CanonicalAuditRecord(all[i])));
+    }
+    const auto heads = uow->Audit().ListHeads();
+    ASSERT_EQ(heads.size(), 1u);
+    EXPECT_EQ(heads[0].second.first, 4);
+    EXPECT_EQ(heads[0].second.second, all.back().hash);
+}
+
 TEST_P(StorageConformanceTest, ThrottleUpsertAndClear) {
     auto uow = storage_->Begin(TxMode::kWrite);
     EXPECT_FALSE(uow->Throttles().Find("k").has_value());
