@@ -3,6 +3,9 @@
 
 #include "api/routes.hpp"
 
+#include <map>
+#include <optional>
+
 #include "api/access.hpp"
 #include "api/accounts.hpp"
 #include "api/alerting.hpp"
@@ -10,6 +13,7 @@
 #include "api/mapping.hpp"
 #include "api/schema.hpp"
 #include "core/error.hpp"
+#include "core/rules/rules.hpp"
 #include "core/time.hpp"
 #include "crypto/crypto.hpp"
 
@@ -27,7 +31,12 @@ Json PatientSchema() {
                    {"jurisdiction", s::Nullable(s::Str())},
                    {"pregnant", s::Nullable(s::Bool())},
                    {"created_at", s::Str("date-time")},
-                   {"updated_at", s::Str("date-time")}},
+                   {"updated_at", s::Str("date-time")},
+                   // In a clinician's list only: what orders the panel, without a request per
+                   // patient.
+                   {"open_alerts", s::Int()},
+                   {"highest_open_alert_severity",
+                    s::Nullable(s::Enum({"info", "warning", "high", "urgent"}))}},
                   {"id", "organization_id", "timezone"}, false);
 }
 
@@ -268,9 +277,35 @@ HttpResponse ListPatients(RequestContext& ctx) {
         case core::Role::kResearcher:
             throw ForbiddenError("researchers see de-identified study data only");
     }
+    // A clinician's panel is ordered by open alerts: one grouped query for the organization,
+    // attached only to the patients listed (who consent to this clinician).
+    struct OpenAlerts {
+        int count = 0;
+        std::optional<core::rules::Severity> top;
+    };
+    std::map<std::string, OpenAlerts> open;
+    const bool with_alerts = me.user.role == core::Role::kClinician;
+    if (with_alerts) {
+        for (const auto& row : uow->Alerts().OpenCounts(me.organization.id)) {
+            OpenAlerts& o = open[row.patient_id];
+            o.count += row.count;
+            const auto severity = core::rules::ParseSeverity(row.severity);
+            if (severity && (!o.top || *severity > *o.top)) {
+                o.top = severity;
+            }
+        }
+    }
     Json out = Json::array();
     for (const auto& p : patients) {
-        out.push_back(ToJson(p));
+        Json item = ToJson(p);
+        if (with_alerts) {
+            const auto it = open.find(p.id);
+            const bool any = it != open.end() && it->second.top.has_value();
+            item["open_alerts"] = it == open.end() ? 0 : it->second.count;
+            item["highest_open_alert_severity"] =
+                any ? Json(core::rules::ToString(*it->second.top)) : Json(nullptr);
+        }
+        out.push_back(std::move(item));
         AuditRead(ctx, "patient.list", "patient", p.id, p.id);
     }
     return JsonResponse(200, {{"patients", out}});

@@ -21,6 +21,14 @@ public:
     virtual std::optional<Alert> FindById(const std::string& org_id, const std::string& id) = 0;
     virtual std::vector<Alert> ListForPatient(const std::string& org_id,
                                               const std::string& patient_id) = 0;
+    /// Open alerts of every patient of the organization, counted by severity: one row per
+    /// (patient_id, severity) with at least one open alert.
+    struct OpenCount {
+        std::string patient_id;
+        std::string severity;
+        int count = 0;
+    };
+    virtual std::vector<OpenCount> OpenCounts(const std::string& org_id) = 0;
     /// Condition keys of every alert of the patient, in any status.
     virtual std::vector<std::string> ConditionKeys(const std::string& org_id,
                                                    const std::string& patient_id) = 0;

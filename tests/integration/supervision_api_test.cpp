@@ -253,6 +253,28 @@ TEST_F(SupervisionApi, SameConditionIsNotRaisedTwiceAndLifecycleIsAudited) {
     }
     ASSERT_EQ(count, 1) << alerts.dump();
 
+    // The clinician's patient list carries the open alerts (what orders the panel), counted
+    // from the same alerts the alert list shows.
+    auto panel_entry = [&]() -> Json {
+        auto list = Call(world->clin0, "GET", "/api/v1/patients");
+        EXPECT_EQ(list.status, 200) << list.body;
+        const Json body = list.json();
+        for (const auto& p : body["patients"]) {
+            if (p["id"] == world->clinic.patient_ids[1]) {
+                return p;
+            }
+        }
+        ADD_FAILURE() << "patient 1 is not in the clinician's list: " << list.body;
+        return Json::object();
+    };
+    int open_before = 0;
+    for (const auto& a : alerts) {
+        open_before += a["status"] == "open" ? 1 : 0;
+    }
+    Json entry = panel_entry();
+    EXPECT_EQ(entry["open_alerts"], open_before) << entry.dump();
+    EXPECT_TRUE(entry["highest_open_alert_severity"].is_string()) << entry.dump();
+
     // The patient cannot acknowledge (403); a clinician without consent gets 404.
     auto by_patient = Call(Token(1), "POST", "/api/v1/alerts/" + id + "/acknowledge",
                            {{"note", "I am fine"}});
@@ -270,6 +292,7 @@ TEST_F(SupervisionApi, SameConditionIsNotRaisedTwiceAndLifecycleIsAudited) {
     EXPECT_EQ(ack.json()["status"], "acknowledged");
     EXPECT_EQ(ack.json()["note"], "discussed dose size");
     EXPECT_EQ(ack.json()["acknowledged_by"], world->clinic.clinician_ids[0]);
+    EXPECT_EQ(panel_entry()["open_alerts"], open_before - 1) << "acknowledged: no longer open";
     EXPECT_EQ(Call(world->clin0, "POST", "/api/v1/alerts/" + id + "/acknowledge",
                    {{"note", "again"}}).status,
               409);

@@ -103,6 +103,33 @@ TEST_P(StorageConformanceTest, AlertConditionKeyIsUniquePerPatient) {
                  ConflictError);
 }
 
+TEST_P(StorageConformanceTest, AlertOpenCountsBySeverityCountOnlyOpenAlerts) {
+    SeedSupervision(*storage_);
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Alerts().Insert(MakeAlert("01900000-0000-7000-8000-00000000da11", "k1", 1));
+        uow->Alerts().Insert(MakeAlert("01900000-0000-7000-8000-00000000da12", "k2", 2));
+        auto urgent = MakeAlert("01900000-0000-7000-8000-00000000da13", "k3", 3);
+        urgent.severity = "urgent";
+        uow->Alerts().Insert(urgent);
+        auto done = MakeAlert("01900000-0000-7000-8000-00000000da14", "k4", 4);
+        done.severity = "high";
+        uow->Alerts().Insert(done);
+        done.status = core::AlertStatus::kAcknowledged;
+        uow->Alerts().Update(done);
+        uow->Commit();
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    const auto counts = uow->Alerts().OpenCounts(kOrg);
+    ASSERT_EQ(counts.size(), 2u);  // ordered by patient, then severity text
+    EXPECT_EQ(counts[0].patient_id, kPatient);
+    EXPECT_EQ(counts[0].severity, "urgent");
+    EXPECT_EQ(counts[0].count, 1);
+    EXPECT_EQ(counts[1].severity, "warning");
+    EXPECT_EQ(counts[1].count, 2);
+    EXPECT_TRUE(uow->Alerts().OpenCounts(kOtherOrg).empty()) << "scoped by organization";
+}
+
 TEST_P(StorageConformanceTest, TaperPlansVersionsAndActive) {
     SeedSupervision(*storage_);
     const std::string v1 = "01900000-0000-7000-8000-00000000db01";

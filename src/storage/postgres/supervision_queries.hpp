@@ -19,6 +19,9 @@ inline constexpr const char kAlertById[] =
 inline constexpr const char kAlertsForPatient[] =
     "SELECT " MITRA_ALERT_COLUMNS " FROM alerts WHERE organization_id = $1 AND patient_id = $2 "
     "ORDER BY created_at_ms, id";
+inline constexpr const char kAlertOpenCounts[] =
+    "SELECT patient_id, severity, count(*) FROM alerts WHERE organization_id = $1 "
+    "AND status = 'open' GROUP BY patient_id, severity ORDER BY patient_id, severity";
 inline constexpr const char kAlertKeys[] =
     "SELECT condition_key FROM alerts WHERE organization_id = $1 AND patient_id = $2 "
     "ORDER BY condition_key";
