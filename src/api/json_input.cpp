@@ -297,4 +297,22 @@ HttpResponse JsonResponse(int status, const Json& body) {
     return response;
 }
 
+std::optional<std::string> ClientId(const HttpRequest& request, ObjectReader& in) {
+    std::optional<std::string> id = in.OptionalId("id");
+    auto it = request.headers.find("idempotency-key");
+    if (it != request.headers.end() && !it->second.empty()) {
+        std::string key = it->second;
+        std::transform(key.begin(), key.end(), key.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (!core::IsUuid(key)) {
+            throw ValidationError("Idempotency-Key", "Idempotency-Key must be a UUID");
+        }
+        if (id && *id != key) {
+            throw ValidationError("id", "id and Idempotency-Key differ");
+        }
+        id = key;
+    }
+    return id;
+}
+
 }  // namespace mitra::api

@@ -70,4 +70,8 @@ std::optional<long long> QueryInt(const HttpRequest& request, const char* name, 
 
 HttpResponse JsonResponse(int status, const Json& body);
 
+/// The client id of a create: body "id" (read from `in`) or the Idempotency-Key header, both
+/// UUIDs and equal when both are given; nullopt when neither is.
+std::optional<std::string> ClientId(const HttpRequest& request, ObjectReader& in);
+
 }  // namespace mitra::api

@@ -48,26 +48,6 @@ Json ParseOptionalBody(const HttpRequest& request) {
     return ParseJsonObject(request);
 }
 
-/// The client id of a create: body "id" or the Idempotency-Key header (both UUIDs, equal if
-/// both are given).
-std::optional<std::string> ClientId(const RequestContext& ctx, ObjectReader& in) {
-    std::optional<std::string> id = in.OptionalId("id");
-    auto it = ctx.request.headers.find("idempotency-key");
-    if (it != ctx.request.headers.end() && !it->second.empty()) {
-        std::string key = it->second;
-        std::transform(key.begin(), key.end(), key.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (!core::IsUuid(key)) {
-            throw ValidationError("Idempotency-Key", "Idempotency-Key must be a UUID");
-        }
-        if (id && *id != key) {
-            throw ValidationError("id", "id and Idempotency-Key differ");
-        }
-        id = key;
-    }
-    return id;
-}
-
 std::int64_t NotInFuture(const RequestContext& ctx, std::int64_t at_ms, const char* field) {
     if (at_ms > ctx.Now() + kMaxFutureSkewMs) {
         throw ValidationError(field, std::string(field) + " is in the future");
@@ -156,7 +136,7 @@ HttpResponse CreateProduct(RequestContext& ctx) {
     }
     const Json body = ParseJsonObject(ctx.request);
     ObjectReader in(body);
-    const auto id = ClientId(ctx, in);
+    const auto id = ClientId(ctx.request, in);
     core::Product p;
     p.name = in.RequireString("name", 200);
     if (p.name.empty()) {
@@ -262,7 +242,7 @@ HttpResponse CreateLot(RequestContext& ctx) {
     }
     const Json body = ParseJsonObject(ctx.request);
     ObjectReader in(body);
-    const auto id = ClientId(ctx, in);
+    const auto id = ClientId(ctx.request, in);
     const std::string code = in.RequireString("code", 100);
     if (code.empty()) {
         throw ValidationError("code", "code must not be empty");
@@ -449,7 +429,7 @@ HttpResponse StoreDose(RequestContext& ctx, DoseRequest r, const char* action) {
 DoseRequest ReadDoseBody(RequestContext& ctx, const Json& body) {
     ObjectReader in(body);
     DoseRequest r;
-    r.id = ClientId(ctx, in);
+    r.id = ClientId(ctx.request, in);
     r.taken_at_ms = in.OptionalTimestamp("taken_at");
     if (r.taken_at_ms) {
         NotInFuture(ctx, *r.taken_at_ms, "taken_at");
@@ -472,7 +452,7 @@ HttpResponse RepeatLastDose(RequestContext& ctx) {
     const Json body = ParseOptionalBody(ctx.request);
     ObjectReader in(body);
     DoseRequest r;
-    r.id = ClientId(ctx, in);
+    r.id = ClientId(ctx.request, in);
     r.taken_at_ms = in.OptionalTimestamp("taken_at");
     in.Finish();
     if (r.taken_at_ms) {
@@ -642,7 +622,7 @@ HttpResponse GetInstrument(RequestContext& ctx) {
 HttpResponse CreateAssessment(RequestContext& ctx) {
     const Json body = ParseJsonObject(ctx.request);
     ObjectReader in(body);
-    const auto id = ClientId(ctx, in);
+    const auto id = ClientId(ctx.request, in);
     const std::string instrument_id = in.RequireString("instrument", 64);
     const auto taken_at = in.OptionalTimestamp("taken_at");
     const Json& responses = in.Require("responses");
@@ -765,7 +745,7 @@ HttpResponse IdempotentCreate(RequestContext& ctx, const std::optional<std::stri
 HttpResponse CreateSubstanceUse(RequestContext& ctx) {
     const Json body = ParseJsonObject(ctx.request);
     ObjectReader in(body);
-    const auto id = ClientId(ctx, in);
+    const auto id = ClientId(ctx.request, in);
     core::SubstanceUse u;
     const auto taken_at = in.OptionalTimestamp("taken_at");
     u.substance_class = in.RequireString("substance_class", 32);
@@ -828,7 +808,7 @@ HttpResponse ListSubstanceUse(RequestContext& ctx) {
 HttpResponse CreateMedication(RequestContext& ctx) {
     const Json body = ParseJsonObject(ctx.request);
     ObjectReader in(body);
-    const auto id = ClientId(ctx, in);
+    const auto id = ClientId(ctx.request, in);
     core::Medication m;
     m.name = in.RequireString("name", 200);
     m.started_on = in.RequireDate("started_on");
@@ -978,7 +958,7 @@ HttpResponse DeleteMedication(RequestContext& ctx) {
 HttpResponse CreateAdverseEvent(RequestContext& ctx) {
     const Json body = ParseJsonObject(ctx.request);
     ObjectReader in(body);
-    const auto id = ClientId(ctx, in);
+    const auto id = ClientId(ctx.request, in);
     core::AdverseEvent e;
     e.onset_at_ms = in.RequireTimestamp("onset_at");
     e.description = in.RequireString("description", kMaxLongString);

@@ -39,26 +39,6 @@ struct NoteRequest {
     std::optional<std::string> amends;
 };
 
-/// The client id of a create: body "id" or the Idempotency-Key header (both UUIDs, equal if
-/// both are given), as for the other clinical records.
-std::optional<std::string> ClientId(const RequestContext& ctx, ObjectReader& in) {
-    std::optional<std::string> id = in.OptionalId("id");
-    auto it = ctx.request.headers.find("idempotency-key");
-    if (it != ctx.request.headers.end() && !it->second.empty()) {
-        std::string key = it->second;
-        std::transform(key.begin(), key.end(), key.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (!core::IsUuid(key)) {
-            throw ValidationError("Idempotency-Key", "Idempotency-Key must be a UUID");
-        }
-        if (id && *id != key) {
-            throw ValidationError("id", "id and Idempotency-Key differ");
-        }
-        id = key;
-    }
-    return id;
-}
-
 bool IsBlank(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -162,7 +142,7 @@ HttpResponse CreateNote(RequestContext& ctx) {
     const Json body = ParseJsonObject(ctx.request);
     ObjectReader in(body);
     NoteRequest r;
-    r.id = ClientId(ctx, in);
+    r.id = ClientId(ctx.request, in);
     r.text = ReadNoteText(in);
     r.amends = in.OptionalId("amends");
     in.Finish();
