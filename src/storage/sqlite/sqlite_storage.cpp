@@ -288,26 +288,9 @@ class AuditRepo final : public core::AuditRepository {
 public:
     explicit AuditRepo(Connection& c) : c_(c) {}
     AuditEntry Append(AuditEntry e) override {
-        std::int64_t seq = 0;
-        std::string prev;
-        {
-            auto st = c_.Prepare(q::kAuditHead);
-            st.Bind(1, e.organization_id);
-            if (st.Step()) {
-                seq = st.Int(0);
-                prev = st.Text(1);
-            }
-        }
-        e.seq = seq + 1;
-        e.prev_hash = prev;
-        e.hash = crypto::Sha256Hex(core::CanonicalAuditRecord(e));
-        c_.Prepare(q::kAuditInsert).Bind(1, e.organization_id).Bind(2, e.seq).Bind(3, e.at_ms)
-            .Bind(4, e.actor_user_id).Bind(5, e.action).Bind(6, e.subject_type)
-            .Bind(7, e.subject_id).Bind(8, e.patient_id).Bind(9, e.outcome).Bind(10, e.prev_hash)
-            .Bind(11, e.hash).Run();
-        c_.Prepare(q::kAuditSetHead).Bind(1, e.organization_id).Bind(2, e.seq).Bind(3, e.hash)
-            .Run();
-        return e;
+        std::vector<AuditEntry> one{std::move(e)};
+        AppendAll(one);
+        return std::move(one.front());
     }
     void AppendAll(std::vector<AuditEntry>& entries) override {
         // The head is read once and written once per organization run: a batch of read-audit
