@@ -107,25 +107,18 @@ bool RefreshHold(core::UnitOfWork& uow, const core::Patient& patient, std::int64
     return true;
 }
 
-std::vector<core::Assessment> HoldWindow(core::UnitOfWork& uow, const core::Patient& patient,
-                                         std::int64_t now_ms) {
-    core::TimeRange range;
-    range.from_ms = now_ms - kFactsHistoryDays * kDayMs;
-    range.limit = kMaxRows;
-    return uow.Assessments().ListForPatient(patient.organization_id, patient.id, "", range);
-}
-
 /// Read-only half of an evaluation: true when storing it would change anything.
 bool EvaluationWouldStore(core::UnitOfWork& uow, const core::Patient& patient,
                           std::int64_t now_ms) {
-    const rules::PatientFacts facts = GatherFacts(uow, patient, now_ms);
+    std::vector<core::Assessment> assessments;
+    const rules::PatientFacts facts = GatherFacts(uow, patient, now_ms, &assessments);
     const auto fresh = rules::NewCandidates(
         rules::Evaluate(SafetyRules(), facts),
         uow.Alerts().ConditionKeys(patient.organization_id, patient.id));
     if (!fresh.empty()) {
         return true;
     }
-    return ChangedHold(uow, patient, HoldWindow(uow, patient, now_ms)).has_value();
+    return ChangedHold(uow, patient, assessments).has_value();
 }
 
 EvaluationGroups& Groups() {
@@ -141,7 +134,8 @@ const rules::RuleSet& SafetyRules() {
 }
 
 rules::PatientFacts GatherFacts(core::UnitOfWork& uow, const core::Patient& patient,
-                                std::int64_t now_ms) {
+                                std::int64_t now_ms,
+                                std::vector<core::Assessment>* assessments_read) {
     const std::string& org = patient.organization_id;
     rules::PatientFacts facts;
     facts.patient_id = patient.id;
@@ -165,12 +159,17 @@ rules::PatientFacts GatherFacts(core::UnitOfWork& uow, const core::Patient& pati
     if (auto last = uow.Doses().LastForPatient(org, patient.id)) {
         last_check_in = std::max(last_check_in.value_or(last->taken_at_ms), last->taken_at_ms);
     }
-    for (const auto& a : uow.Assessments().ListForPatient(org, patient.id, "", range)) {
+    std::vector<core::Assessment> assessments =
+        uow.Assessments().ListForPatient(org, patient.id, "", range);
+    for (const auto& a : assessments) {
         facts.assessments.push_back(
             {a.id, a.instrument, a.taken_at_ms, a.total, a.band_label, Answers(a.responses_json)});
         last_check_in = std::max(last_check_in.value_or(a.taken_at_ms), a.taken_at_ms);
     }
     facts.last_check_in_ms = last_check_in;
+    if (assessments_read != nullptr) {
+        *assessments_read = std::move(assessments);
+    }
     for (const auto& s : uow.SubstanceUses().ListForPatient(org, patient.id, range)) {
         facts.substance_use.push_back({s.id, s.taken_at_ms, s.substance_class, s.substance});
     }
@@ -227,7 +226,8 @@ EvaluationOutcome EvaluateAlertsForPatient(core::UnitOfWork& uow, core::Clock& c
                                            const std::string& actor_user_id) {
     const std::int64_t now_ms = clock.NowMs();
     EvaluationOutcome outcome;
-    const rules::PatientFacts facts = GatherFacts(uow, patient, now_ms);
+    std::vector<core::Assessment> assessments;
+    const rules::PatientFacts facts = GatherFacts(uow, patient, now_ms, &assessments);
     const auto candidates = rules::Evaluate(SafetyRules(), facts);
     const auto fresh = rules::NewCandidates(
         candidates, uow.Alerts().ConditionKeys(patient.organization_id, patient.id));
@@ -256,7 +256,7 @@ EvaluationOutcome EvaluateAlertsForPatient(core::UnitOfWork& uow, core::Clock& c
     }
     // The hold reads the patient's scores since the plan's start (assessments of the window).
     outcome.hold_changed =
-        RefreshHold(uow, patient, now_ms, actor_user_id, HoldWindow(uow, patient, now_ms));
+        RefreshHold(uow, patient, now_ms, actor_user_id, assessments);
     return outcome;
 }
 

@@ -30,9 +30,11 @@ inline constexpr int kFactsHistoryDays = 60;
 /// The shipped rule set (data/rules + data/standards), loaded once per process.
 const core::rules::RuleSet& SafetyRules();
 
-/// The patient's facts as of `now_ms`.
+/// The patient's facts as of `now_ms`. When `assessments_read` is given it receives the
+/// assessments of the window as stored (the taper hold reads them too).
 core::rules::PatientFacts GatherFacts(core::UnitOfWork& uow, const core::Patient& patient,
-                                      std::int64_t now_ms);
+                                      std::int64_t now_ms,
+                                      std::vector<core::Assessment>* assessments_read = nullptr);
 
 struct EvaluationOutcome {
     std::vector<core::Alert> raised;  // newly stored alerts
