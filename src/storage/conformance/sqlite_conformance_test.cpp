@@ -55,6 +55,21 @@ TEST(SqliteMigrations, IsIdempotent) {
     EXPECT_EQ(v1, sqlite::SqliteStorage::KnownVersion());
 }
 
+TEST(SqliteConnection, ExecOfBuiltSqlIsNeverServedFromTheStatementCache) {
+    sqlite::Connection c(FreshPath());
+    // One buffer, two texts: a cache keyed by address would run the first one twice.
+    std::string sql(64, ' ');
+    sql.assign("CREATE TABLE first_table (x INTEGER)");
+    const char* where = sql.c_str();
+    c.Exec(sql);
+    sql.assign("CREATE TABLE second_table (x INTEGER)");
+    ASSERT_EQ(sql.c_str(), where);
+    c.Exec(sql);
+    auto st = c.Prepare("SELECT count(*) FROM sqlite_master WHERE name = 'second_table'");
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.Int(0), 1);
+}
+
 TEST(DatabaseUrl, ParsesForms) {
     EXPECT_EQ(ParseDatabaseUrl("sqlite:/tmp/x.db").target, "/tmp/x.db");
     EXPECT_EQ(ParseDatabaseUrl("sqlite:///tmp/x.db").target, "/tmp/x.db");

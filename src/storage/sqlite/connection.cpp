@@ -163,6 +163,12 @@ void Connection::Exec(const char* sql) {
         Prepare(sql).Run();
         return;
     }
+    ExecUncached(sql);
+}
+
+void Connection::Exec(const std::string& sql) { ExecUncached(sql.c_str()); }
+
+void Connection::ExecUncached(const char* sql) {
     char* error = nullptr;
     const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
     if (rc != SQLITE_OK) {

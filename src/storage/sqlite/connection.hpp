@@ -69,13 +69,17 @@ public:
 
     /// A cached prepared statement for `sql`, which must be a string with static storage.
     Statement Prepare(const char* sql);
-    /// Runs one or more statements without results.
+    /// Runs one or more statements without results. `sql` must have static storage: a single
+    /// statement is cached by its address like Prepare().
     void Exec(const char* sql);
-    void Exec(const std::string& sql) { Exec(sql.c_str()); }
+    /// Runs SQL built at run time (never cached: its address says nothing about its text).
+    void Exec(const std::string& sql);
 
     sqlite3* raw() const { return db_; }
 
 private:
+    void ExecUncached(const char* sql);
+
     sqlite3* db_ = nullptr;
     std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
