@@ -114,6 +114,17 @@ describe('clinical', () => {
     try {
       await signIn(b.page, server, EMAILS.patient(3));
       await b.page.getByRole('heading', { name: 'Today', level: 1 }).waitFor();
+      // The form pre-fills from the last dose; hold that lookup back so it finishes after the
+      // patient has typed (as on a slow connection): what they typed must be what is saved.
+      const slowLookup = (url) => url.pathname.endsWith('/doses') && url.searchParams.has('from');
+      let held = 0;
+      await b.page.route(slowLookup, async (route) => {
+        if (route.request().method() === 'GET') {
+          held++;
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+        }
+        await route.continue();
+      });
       await tabTo(b.page, 'nav a[href="/p/log"]', { back: true });
       await b.page.keyboard.press('Enter');
       await b.page.getByRole('heading', { name: 'Log a dose', level: 1 }).waitFor();
@@ -124,6 +135,11 @@ describe('clinical', () => {
       await tabTo(b.page, '#dose-unit');
       await b.page.keyboard.press('Home'); // grams is the first choice
       assert.equal(await b.page.evaluate(() => document.querySelector('#dose-unit').value), 'g');
+      await b.page.waitForTimeout(3000); // the held lookup completes while the form is filled in
+      assert.ok(held >= 1, 'the last-dose lookup was held back');
+      assert.equal(await b.page.inputValue('#dose-amount'), '1.91', 'the late pre-fill keeps what was typed');
+      assert.equal(await b.page.inputValue('#dose-unit'), 'g');
+      await b.page.unroute(slowLookup);
       await tabTo(b.page, 'button[type=submit]');
       await b.page.keyboard.press('Enter');
       await b.page.getByRole('heading', { name: 'Today', level: 1 }).waitFor();

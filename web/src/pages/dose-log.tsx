@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Dose, Lot, Product, get, qs } from '../api';
 import { enqueue } from '../outbox';
 import { navigate } from '../router';
@@ -50,16 +50,18 @@ export function DoseLogPage(props: { pid: string }) {
   const [when, setWhen] = useState(localInputValue());
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  const edited = useRef(false);
 
   useEffect(() => {
     loadProducts().then(
       (p) => {
         setProducts(p);
-        // Start from the last dose's product when we know it.
+        // Start from the last dose's product when we know it, unless the patient has already
+        // started filling the form (the lookup can finish after they typed).
         loadRecentDoses(props.pid, 14)
           .then((doses) => {
             const last = doses[doses.length - 1];
-            if (last) {
+            if (last && !edited.current) {
               if (last.product_id) setProductId(last.product_id);
               setUnit(last.unit);
               setAmount(String(last.amount));
@@ -71,12 +73,17 @@ export function DoseLogPage(props: { pid: string }) {
     );
   }, [props.pid]);
 
+  function chooseProduct(id: string) {
+    edited.current = true;
+    setProductId(id);
+    const p = products?.find((x) => x.id === id);
+    if (p?.serving?.unit && ['g', 'capsule', 'tablet', 'ml'].includes(p.serving.unit)) setUnit(p.serving.unit);
+  }
+
   useEffect(() => {
     setLots([]);
     setLotId('');
     if (!productId) return;
-    const p = products?.find((x) => x.id === productId);
-    if (p?.serving?.unit && ['g', 'capsule', 'tablet', 'ml'].includes(p.serving.unit)) setUnit(p.serving.unit);
     get<{ lots: Lot[] }>(`/products/${productId}/lots`).then(
       (r) => setLots(r.lots ?? []),
       () => setLots([]),
@@ -122,7 +129,7 @@ export function DoseLogPage(props: { pid: string }) {
         <form onSubmit={submit} noValidate>
           {productsError ? <ErrorNote error={productsError} /> : null}
           <Field label="Product" id="dose-product" hint="Choose what you took. Pick “Not listed” if it is not here.">
-            <select id="dose-product" aria-describedby="dose-product-hint" value={productId} onChange={(e) => setProductId(e.currentTarget.value)}>
+            <select id="dose-product" aria-describedby="dose-product-hint" value={productId} onChange={(e) => chooseProduct(e.currentTarget.value)}>
               <option value="">Not listed</option>
               {(products ?? []).map((p) => (
                 <option key={p.id} value={p.id}>
@@ -146,10 +153,16 @@ export function DoseLogPage(props: { pid: string }) {
           )}
           <div class="row">
             <Field label="Amount" id="dose-amount">
-              <input id="dose-amount" type="number" inputMode="decimal" min="0" step="any" required value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+              <input id="dose-amount" type="number" inputMode="decimal" min="0" step="any" required value={amount} onInput={(e) => {
+                  edited.current = true;
+                  setAmount(e.currentTarget.value);
+                }} />
             </Field>
             <Field label="Unit" id="dose-unit">
-              <select id="dose-unit" value={unit} onChange={(e) => setUnit(e.currentTarget.value)}>
+              <select id="dose-unit" value={unit} onChange={(e) => {
+                  edited.current = true;
+                  setUnit(e.currentTarget.value);
+                }}>
                 {UNITS.map(([v, l]) => (
                   <option key={v} value={v}>
                     {l}
