@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "api/accounts.hpp"
+#include "api/alerting.hpp"
 #include "api/audit_batcher.hpp"
 #include "api/clinical_mapping.hpp"
 #include "api/dispatcher.hpp"
@@ -131,7 +132,11 @@ int main(int argc, char** argv) {
     }
 
     api::AuditBatcher read_audit(*db);
-    api::ApiServices services{*db, clock, random, read_audit, {}};
+    api::DeferredEvaluation evaluations(
+        [&](const std::string& org, const std::string& patient, const std::string& actor) {
+            api::EvaluatePatientNow(*db, clock, random, org, patient, actor);
+        });
+    api::ApiServices services{*db, clock, random, read_audit, evaluations, {}};
     api::ApiDispatcher dispatcher(services);
     const auto login =
         api::Login(services, "bench@bench.example", "bench-password-1", std::nullopt, "bench");

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "api/catalog/rules_json.hpp"
-#include "api/evaluation_groups.hpp"
 #include "api/clinical_mapping.hpp"
 #include "api/taper_mapping.hpp"
 #include "core/error.hpp"
@@ -119,11 +118,6 @@ bool EvaluationWouldStore(core::UnitOfWork& uow, const core::Patient& patient,
         return true;
     }
     return ChangedHold(uow, patient, assessments).has_value();
-}
-
-EvaluationGroups& Groups() {
-    static EvaluationGroups groups;
-    return groups;
 }
 
 }  // namespace
@@ -260,38 +254,30 @@ EvaluationOutcome EvaluateAlertsForPatient(core::UnitOfWork& uow, core::Clock& c
     return outcome;
 }
 
-void EvaluateAfterCommit(core::Storage& storage, core::Clock& clock, core::Random& random,
-                         const std::string& organization_id, const std::string& patient_id,
-                         const std::string& actor_user_id) {
-    // The key separates storages too (tests run several servers in one process).
-    std::string key = std::to_string(reinterpret_cast<std::uintptr_t>(&storage));
-    key.append(1, '/').append(organization_id).append(1, '/').append(patient_id);
-    Groups().Run(key, [&] {
-        {
-            auto read = storage.Begin(core::TxMode::kRead);
-            const auto patient = read->Patients().FindById(organization_id, patient_id);
-            if (!patient || !EvaluationWouldStore(*read, *patient, clock.NowMs())) {
-                return;
-            }
-        }
-        // Something is new: evaluate again inside the write transaction, so the stored alerts
-        // and hold reflect the record as of that transaction.
-        auto write = storage.Begin(core::TxMode::kWrite);
-        const auto patient = write->Patients().FindById(organization_id, patient_id);
-        if (!patient) {
+void EvaluatePatientNow(core::Storage& storage, core::Clock& clock, core::Random& random,
+                        const std::string& organization_id, const std::string& patient_id,
+                        const std::string& actor_user_id) {
+    {
+        auto read = storage.Begin(core::TxMode::kRead);
+        const auto patient = read->Patients().FindById(organization_id, patient_id);
+        if (!patient || !EvaluationWouldStore(*read, *patient, clock.NowMs())) {
             return;
         }
-        EvaluateAlertsForPatient(*write, clock, random, *patient, actor_user_id);
-        write->Commit();
-    });
+    }
+    // Something is new: evaluate again inside the write transaction, so the stored alerts and
+    // hold reflect the record as of that transaction.
+    auto write = storage.Begin(core::TxMode::kWrite);
+    const auto patient = write->Patients().FindById(organization_id, patient_id);
+    if (!patient) {
+        return;
+    }
+    EvaluateAlertsForPatient(*write, clock, random, *patient, actor_user_id);
+    write->Commit();
 }
 
 void EvaluateAfterCommit(const RequestContext& ctx, const core::Patient& patient) {
-    EvaluateAfterCommit(ctx.services.storage, ctx.services.clock, ctx.services.random,
-                        patient.organization_id, patient.id, ctx.Me().user.id);
+    ctx.services.evaluations.Enqueue(patient.organization_id, patient.id, ctx.Me().user.id);
 }
-
-std::uint64_t EvaluationFailures() { return Groups().Failures(); }
 
 EvaluationOutcome EvaluateAlertsForPatient(core::UnitOfWork& uow, const RequestContext& ctx,
                                            const core::Patient& patient) {

@@ -9,6 +9,7 @@
 //
 // Request handlers call EvaluateAfterCommit once a write that can change the facts (dose,
 // assessment, substance use, medication, adverse event, patient settings) has committed: the
+// patient is queued for evaluation off the request's path (deferred_evaluation.hpp), where the
 // facts are read in a read transaction, so the single writer is held only for the write itself,
 // and a write transaction opens only when there is something new to store. The scheduler and
 // `mitra alerts evaluate` run EvaluateAllPatients for the time-based rules (missed check-in,
@@ -51,22 +52,17 @@ EvaluationOutcome EvaluateAlertsForPatient(core::UnitOfWork& uow, core::Clock& c
 EvaluationOutcome EvaluateAlertsForPatient(core::UnitOfWork& uow, const RequestContext& ctx,
                                            const core::Patient& patient);
 
-/// After a write of the patient's facts has committed: evaluates over a read transaction and
-/// stores what is new (alerts, a changed hold) in a short write transaction of its own.
-/// Concurrent calls for one patient share evaluations: each call returns once an evaluation
-/// that started after the call began has finished, so the caller's write is always covered and
-/// a burst of N writes costs about two evaluations, not N. The write is already durable, so an
-/// evaluation error does not fail the request: it is counted (EvaluationFailures) and the next
-/// write or the scheduler's pass catches up.
-void EvaluateAfterCommit(core::Storage& storage, core::Clock& clock, core::Random& random,
-                         const std::string& organization_id, const std::string& patient_id,
-                         const std::string& actor_user_id);
+/// Evaluates the patient over a read transaction and stores what is new (alerts, a changed
+/// hold) in a short write transaction of its own, opened only when there is something to store.
+/// The evaluation a DeferredEvaluation queue runs in a server.
+void EvaluatePatientNow(core::Storage& storage, core::Clock& clock, core::Random& random,
+                        const std::string& organization_id, const std::string& patient_id,
+                        const std::string& actor_user_id);
 
-/// The same, for a request handler: the caller is the audited actor.
+/// For a request handler, once its write of the patient's facts has committed: queues the
+/// patient on the server's DeferredEvaluation (the caller is the audited actor of what it
+/// raises). The route must be marked as writing facts (Router::MarkWritesFacts).
 void EvaluateAfterCommit(const RequestContext& ctx, const core::Patient& patient);
-
-/// Evaluations after commit that failed since the process started.
-std::uint64_t EvaluationFailures();
 
 /// Evaluates every patient of every organization, one write transaction per patient. Returns
 /// the number of alerts raised. A patient whose evaluation fails is skipped (counted in

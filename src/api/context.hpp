@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/audit_batcher.hpp"
+#include "api/deferred_evaluation.hpp"
 #include "api/http_types.hpp"
 #include "core/accounts.hpp"
 #include "core/ids.hpp"
@@ -30,6 +31,7 @@ struct ApiServices {
     core::Clock& clock;
     core::Random& random;
     AuditBatcher& read_audit;
+    DeferredEvaluation& evaluations;
     ApiConfig config;
 };
 

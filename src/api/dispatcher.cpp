@@ -147,6 +147,11 @@ HttpResponse ApiDispatcher::Dispatch(const HttpRequest& request, std::string& ro
                                  "POST /api/v1/me/totp first");
         }
     }
+    if (!route.writes_facts) {
+        // This request may read alerts or a taper hold: let the evaluations of earlier writes
+        // finish first, so every reader sees the consequences of every acknowledged write.
+        services_.evaluations.Barrier();
+    }
     return route.handler(ctx);
 }
 
@@ -161,10 +166,18 @@ std::string ApiDispatcher::MetricsText() {
     out += "# HELP mitra_api_auth_failures_total Requests rejected for a missing or dead token.\n";
     out += "# TYPE mitra_api_auth_failures_total counter\n";
     out += "mitra_api_auth_failures_total " + std::to_string(auth_failures_.load()) + "\n";
+    const DeferredEvaluation& evaluations = services_.evaluations;
+    out += "# HELP mitra_alert_evaluations_total Safety-rule evaluations run after writes.\n";
+    out += "# TYPE mitra_alert_evaluations_total counter\n";
+    out += "mitra_alert_evaluations_total " + std::to_string(evaluations.Evaluations()) + "\n";
     out += "# HELP mitra_alert_evaluation_failures_total Safety-rule evaluations after a write "
            "that failed (the scheduler's next pass retries them).\n";
     out += "# TYPE mitra_alert_evaluation_failures_total counter\n";
-    out += "mitra_alert_evaluation_failures_total " + std::to_string(EvaluationFailures()) + "\n";
+    out += "mitra_alert_evaluation_failures_total " + std::to_string(evaluations.Failures()) +
+           "\n";
+    out += "# HELP mitra_alert_evaluations_queued Patients whose writes await evaluation.\n";
+    out += "# TYPE mitra_alert_evaluations_queued gauge\n";
+    out += "mitra_alert_evaluations_queued " + std::to_string(evaluations.Pending()) + "\n";
     out += "# HELP mitra_audit_reads_stored_total Read-audit entries stored.\n";
     out += "# TYPE mitra_audit_reads_stored_total counter\n";
     out += "mitra_audit_reads_stored_total " +

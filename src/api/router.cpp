@@ -73,4 +73,14 @@ RouteMatch Router::Match(const std::string& method, const std::string& path) con
     return result;
 }
 
+void Router::MarkWritesFacts(const std::string& method, const std::string& pattern) {
+    for (auto& route : routes_) {
+        if (route.method == method && route.pattern == pattern) {
+            route.writes_facts = true;
+            return;
+        }
+    }
+    throw std::logic_error("no route " + method + " " + pattern + " to mark as writing facts");
+}
+
 }  // namespace mitra::api

@@ -38,6 +38,10 @@ struct Route {
     Access access = Access::kSignedIn;
     Handler handler;
     RouteDoc doc;
+    /// The handler writes a patient's facts and queues their safety evaluation
+    /// (EvaluateAfterCommit) without reading alerts or holds, so it need not wait for earlier
+    /// queued evaluations. Every other route does (DeferredEvaluation::Barrier).
+    bool writes_facts = false;
 };
 
 struct RouteMatch {
@@ -49,6 +53,8 @@ struct RouteMatch {
 class Router {
 public:
     void Add(Route route);
+    /// Marks an added route as writing facts (Route::writes_facts); throws if there is none.
+    void MarkWritesFacts(const std::string& method, const std::string& pattern);
     RouteMatch Match(const std::string& method, const std::string& path) const;
     const std::vector<Route>& routes() const { return routes_; }
 

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
+#include <utility>
 
 #include "api/access.hpp"
 #include "api/accounts.hpp"
@@ -1346,6 +1348,22 @@ void AddClinicalRoutes(Router& router) {
                         {"days", "events"}, false),
                  200,
                  {"from", "to", "limit", "cursor"}}});
+
+    // These answer without waiting for earlier writes' safety evaluations: they only write
+    // facts and queue their own (EvaluateAfterCommit).
+    for (const auto& [method, pattern] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"POST", "/api/v1/patients/{pid}/doses"},
+             {"POST", "/api/v1/patients/{pid}/doses/repeat-last"},
+             {"PATCH", "/api/v1/patients/{pid}/doses/{id}"},
+             {"DELETE", "/api/v1/patients/{pid}/doses/{id}"},
+             {"POST", "/api/v1/patients/{pid}/assessments"},
+             {"POST", "/api/v1/patients/{pid}/substance-use"},
+             {"POST", "/api/v1/patients/{pid}/medications"},
+             {"PATCH", "/api/v1/patients/{pid}/medications/{id}"},
+             {"DELETE", "/api/v1/patients/{pid}/medications/{id}"},
+             {"POST", "/api/v1/patients/{pid}/adverse-events"}}) {
+        router.MarkWritesFacts(method, pattern);
+    }
 }
 
 }  // namespace mitra::api

@@ -516,6 +516,7 @@ void AddFoundationRoutes(Router& router) {
                          {"display_name", s::Str()},
                          {"pregnant", s::Nullable(s::Bool())}}),
                  PatientSchema()}});
+    router.MarkWritesFacts("PATCH", "/api/v1/patients/{pid}");  // queues its evaluation
     router.Add({"GET", "/api/v1/patients/{pid}/history", Access::kSignedIn, PatientHistory,
                 {"Previous values of the patient's settings", "patients", nullptr, ok_schema}});
     router.Add({"GET", "/api/v1/patients/{pid}/consents", Access::kSignedIn, ListConsents,

@@ -82,7 +82,11 @@ int Serve(const ServeOptions& options, std::ostream& out) {
     core::SystemClock clock;
     crypto::SodiumRandom random;
     api::AuditBatcher read_audit(*db);
-    api::ApiServices services{*db, clock, random, read_audit, {}};
+    api::DeferredEvaluation evaluations(
+        [&](const std::string& org, const std::string& patient, const std::string& actor) {
+            api::EvaluatePatientNow(*db, clock, random, org, patient, actor);
+        });
+    api::ApiServices services{*db, clock, random, read_audit, evaluations, {}};
     api::ApiDispatcher dispatcher(services);
 
     http::ServerOptions server_options;
@@ -99,6 +103,7 @@ int Serve(const ServeOptions& options, std::ostream& out) {
         << port << std::endl;
     server.Run();
     scheduler.Stop();
+    evaluations.Stop();  // what the last writes queued is evaluated before the database closes
     read_audit.Flush();
     return 0;
 }
