@@ -99,7 +99,7 @@ bench_mitra() {  # NAME DATABASE_URL
         pids+=("$(printf '%s\n' "$password" | "$MITRA" user add --database "$db" --org "$org" \
             --role patient --email "pat$i-$name@bench.test" --password-stdin | jq -r .patient_id)")
     done
-    "$MITRA" serve --database "$db" --listen 127.0.0.1:0 --log-level warn \
+    "$MITRA" serve --database "$db" --listen 127.0.0.1:0 --log-level warn ${SERVE_ARGS:-} \
         >"$WORK/$name.out" 2>"$WORK/$name.err" &
     local server=$!
     PIDS+=("$server")
@@ -128,7 +128,8 @@ bench_mitra() {  # NAME DATABASE_URL
     MITRA_TOKEN="$(login "clin-$name@bench.test")"
     local c acknowledged=0 stored
     for c in 1 8; do
-        local out requests seconds non2xx sockerr p50 p99 rate
+        local out requests seconds non2xx sockerr p50 p99 rate before after
+        before="$(curl -sf "$base/metrics" | grep '^mitra_sqlite_' || true)"
         out="$(wrk -t1 -c"$c" -d"${DURATION}s" -s "$ROOT/bench/storage/dose.lua" "$base" |
             awk '/^RESULT/')"
         read -r _ requests seconds non2xx sockerr p50 p99 <<<"$out"
@@ -137,6 +138,15 @@ bench_mitra() {  # NAME DATABASE_URL
         acknowledged=$((acknowledged + requests - non2xx))
         line "mitra API ${ENDPOINT:-dose} write, $name, $c conn" "$rate" \
             "p50 ${p50} ms  p99 ${p99} ms  non-2xx $non2xx  socket errors $sockerr"
+        after="$(curl -sf "$base/metrics" | grep '^mitra_sqlite_' || true)"
+        if [[ -n "$after" ]]; then  # SQLite: how well concurrent commits were grouped
+            printf '%s\n%s\n' "$before" "$after" | awk -v s="$seconds" '
+                { v[$1] = (($1 in v) ? $2 - v[$1] : $2) }
+                END { c = v["mitra_sqlite_commits_total"]; w = v["mitra_sqlite_committed_writes_total"]
+                      if (c > 0) printf "    group commit: %.1f writes per fsync, writer busy %.0f%% (COMMIT %.0f%%)\n",
+                          w / c, 100 * v["mitra_sqlite_write_lane_busy_seconds_total"] / s,
+                          100 * v["mitra_sqlite_commit_seconds_total"] / s }'
+        fi
     done
     kill "$server"
     wait "$server" 2>/dev/null || true

@@ -1,5 +1,6 @@
 #include "api/dispatcher.hpp"
 
+#include <cstdio>
 #include <iostream>
 
 #include "api/accounts.hpp"
@@ -178,6 +179,13 @@ std::string ApiDispatcher::MetricsText() {
     out += "# HELP mitra_alert_evaluations_queued Patients whose writes await evaluation.\n";
     out += "# TYPE mitra_alert_evaluations_queued gauge\n";
     out += "mitra_alert_evaluations_queued " + std::to_string(evaluations.Pending()) + "\n";
+    for (const auto& m : services_.storage.Metrics()) {
+        out += "# HELP " + m.name + " " + m.help + "\n";
+        out += "# TYPE " + m.name + (m.counter ? " counter\n" : " gauge\n");
+        char value[32];
+        std::snprintf(value, sizeof value, "%.9g", m.value);
+        out += m.name + " " + value + "\n";
+    }
     out += "# HELP mitra_audit_reads_stored_total Read-audit entries stored.\n";
     out += "# TYPE mitra_audit_reads_stored_total counter\n";
     out += "mitra_audit_reads_stored_total " +

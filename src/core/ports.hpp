@@ -177,6 +177,15 @@ public:
     virtual std::string BackendName() const = 0;
     /// Current schema version.
     virtual int SchemaVersion() = 0;
+
+    /// Backend counters for /metrics (Prometheus names, without patient data).
+    struct Metric {
+        std::string name;
+        std::string help;
+        double value = 0;
+        bool counter = true;  // false: a gauge
+    };
+    virtual std::vector<Metric> Metrics() const { return {}; }
 };
 
 }  // namespace mitra::core

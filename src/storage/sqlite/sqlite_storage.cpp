@@ -583,6 +583,20 @@ int SqliteStorage::SchemaVersion() {
     return version;
 }
 
+std::vector<core::Storage::Metric> SqliteStorage::Metrics() const {
+    const WriteLane::Stats stats = lane_->GetStats();
+    return {
+        {"mitra_sqlite_commits_total", "Group commits (one fsync each) that stored writes.",
+         static_cast<double>(stats.commits)},
+        {"mitra_sqlite_committed_writes_total", "Write transactions those group commits stored.",
+         static_cast<double>(stats.writes)},
+        {"mitra_sqlite_write_lane_busy_seconds_total",
+         "Time the single writer connection was in use (writes and commits).", stats.busy_seconds},
+        {"mitra_sqlite_commit_seconds_total", "Time spent in COMMIT (WAL write and fsync).",
+         stats.commit_seconds},
+    };
+}
+
 std::unique_ptr<core::UnitOfWork> SqliteStorage::Begin(core::TxMode mode) {
     if (mode == core::TxMode::kWrite) {
         return std::make_unique<SqliteUnitOfWork>(*this, nullptr, lane_.get());

@@ -38,6 +38,8 @@ public:
     bool Ping() override;
     std::string BackendName() const override { return "sqlite"; }
     int SchemaVersion() override;
+    /// Group-commit counters of the write lane.
+    std::vector<Metric> Metrics() const override;
 
     /// Writes a consistent copy of the database to `out_path` (SQLite online backup API).
     void BackupTo(const std::string& out_path);

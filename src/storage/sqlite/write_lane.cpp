@@ -27,6 +27,7 @@ Connection& WriteLane::Enter() {
         --waiting_;
         busy_ = true;
     }
+    owned_since_ = std::chrono::steady_clock::now();
     try {
         if (!open_) {
             connection_->Exec("BEGIN IMMEDIATE");
@@ -101,7 +102,12 @@ bool WriteLane::Flush(bool has_members, std::string& error, ErrorCode& code) {
     }
     open_ = false;
     try {
+        const auto start = std::chrono::steady_clock::now();
         connection_->Exec(has_members ? "COMMIT" : "ROLLBACK");
+        commit_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count(),
+                             std::memory_order_relaxed);
         return true;
     } catch (const Error& e) {
         error = e.what();
@@ -135,6 +141,11 @@ void WriteLane::Leave(bool member, std::uint64_t batch) {
         ErrorCode code = ErrorCode::kUnavailable;
         const bool ok = Flush(has_members, error, code);
         lock.lock();
+        if (ok && has_members) {
+            commits_.fetch_add(1, std::memory_order_relaxed);
+            committed_writes_.fetch_add(static_cast<std::uint64_t>(members_),
+                                        std::memory_order_relaxed);
+        }
         members_ = 0;
         if (!ok) {
             failures_.emplace(flushing, std::make_pair(code, error));
@@ -142,6 +153,10 @@ void WriteLane::Leave(bool member, std::uint64_t batch) {
         finished_batch_ = flushing;
         durable_.notify_all();
     }
+    busy_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - owned_since_)
+                           .count(),
+                       std::memory_order_relaxed);
     busy_ = false;
     lane_free_.notify_one();
     if (!member) {
@@ -152,6 +167,15 @@ void WriteLane::Leave(bool member, std::uint64_t batch) {
     if (failed != failures_.end()) {
         throw Error(failed->second.first, "commit failed: " + failed->second.second);
     }
+}
+
+WriteLane::Stats WriteLane::GetStats() const {
+    Stats stats;
+    stats.commits = commits_.load(std::memory_order_relaxed);
+    stats.writes = committed_writes_.load(std::memory_order_relaxed);
+    stats.busy_seconds = static_cast<double>(busy_ns_.load(std::memory_order_relaxed)) / 1e9;
+    stats.commit_seconds = static_cast<double>(commit_ns_.load(std::memory_order_relaxed)) / 1e9;
+    return stats;
 }
 
 }  // namespace mitra::storage::sqlite

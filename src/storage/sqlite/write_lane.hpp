@@ -9,6 +9,8 @@
 // member's Commit() throws (none was acknowledged). Writers queue on a mutex instead of
 // polling SQLite's lock.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -39,6 +41,14 @@ public:
     /// Undoes the caller's changes. The caller no longer owns the lane.
     void RollbackAndLeave() noexcept;
 
+    struct Stats {
+        std::uint64_t commits = 0;         // batches committed with at least one write
+        std::uint64_t writes = 0;          // write UnitOfWorks those batches committed
+        double busy_seconds = 0;           // time the lane was owned (work + COMMIT)
+        double commit_seconds = 0;         // time spent in COMMIT (WAL write + fsync)
+    };
+    Stats GetStats() const;
+
 private:
     /// Leaves the lane; flushes the batch when nobody waits (or it is full). When `member` is
     /// set, waits until `batch` is over and throws if it failed.
@@ -61,6 +71,12 @@ private:
     std::uint64_t batch_ = 0;           // number of the open (or last) batch
     std::uint64_t finished_batch_ = 0;  // batches end in order: every batch <= this is over
     std::map<std::uint64_t, std::pair<ErrorCode, std::string>> failures_;  // failed batches
+
+    std::chrono::steady_clock::time_point owned_since_;  // owner-only
+    std::atomic<std::uint64_t> commits_{0};
+    std::atomic<std::uint64_t> committed_writes_{0};
+    std::atomic<std::int64_t> busy_ns_{0};
+    std::atomic<std::int64_t> commit_ns_{0};
 };
 
 }  // namespace mitra::storage::sqlite

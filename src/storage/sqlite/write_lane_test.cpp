@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "core/error.hpp"
@@ -63,6 +65,18 @@ TEST(SqliteWriteLane, ConcurrentCommitsAndRollbacksStayIndependent) {
         for (auto& th : threads) {
             th.join();
         }
+        // The counters /metrics shows: every committed write counted once, in no more group
+        // commits than writes (and no commit for the rolled-back ones).
+        std::map<std::string, double> metrics;
+        for (const auto& m : storage->Metrics()) {
+            metrics[m.name] = m.value;
+        }
+        EXPECT_EQ(metrics["mitra_sqlite_committed_writes_total"], committed.load());
+        EXPECT_GE(metrics["mitra_sqlite_commits_total"], 1);
+        EXPECT_LE(metrics["mitra_sqlite_commits_total"], committed.load());
+        EXPECT_GT(metrics["mitra_sqlite_commit_seconds_total"], 0);
+        EXPECT_GE(metrics["mitra_sqlite_write_lane_busy_seconds_total"],
+                  metrics["mitra_sqlite_commit_seconds_total"]);
     }
     EXPECT_EQ(errors.load(), 0);
     // 4 of every 5 commit: 8 threads x 40 x 4/5 = 256.
