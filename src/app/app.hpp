@@ -15,7 +15,10 @@ struct ServeOptions {
     std::string database;
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
-    std::size_t workers = 4;
+    /// Threads for blocking (database) work. Most of their time is spent waiting for a commit
+    /// to be fsynced, so there are more of them than cores: concurrent writes then share one
+    /// group commit (8 clients on 4 threads grouped 3.4 writes per fsync, on 8 threads 6).
+    std::size_t workers = 8;
     std::filesystem::path web_root;  // empty: the built web app of this source tree, if any
     std::string log_level = "info";
     /// Period of the safety-rule scheduler (time-based rules), seconds; 0 = off.

@@ -10,6 +10,7 @@
 #include "storage/sqlite/supervision_repos.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/queries.hpp"
+#include "storage/sqlite/checkpointer.hpp"
 #include "storage/sqlite/write_lane.hpp"
 
 namespace mitra::storage::sqlite {
@@ -509,7 +510,9 @@ SqliteStorage::SqliteStorage(SqliteOptions options) : options_(std::move(options
     // Open one connection now so a bad path fails at start, not at the first request.
     idle_.push_back(std::make_unique<Connection>(options_.path));
     open_ = 1;
-    lane_ = std::make_unique<WriteLane>(std::make_unique<Connection>(options_.path));
+    auto writer = std::make_unique<Connection>(options_.path);
+    checkpointer_ = std::make_unique<Checkpointer>(*writer, options_.path);
+    lane_ = std::make_unique<WriteLane>(std::move(writer));
 }
 
 SqliteStorage::~SqliteStorage() = default;
@@ -594,6 +597,8 @@ std::vector<core::Storage::Metric> SqliteStorage::Metrics() const {
          "Time the single writer connection was in use (writes and commits).", stats.busy_seconds},
         {"mitra_sqlite_commit_seconds_total", "Time spent in COMMIT (WAL write and fsync).",
          stats.commit_seconds},
+        {"mitra_sqlite_checkpoints_total", "WAL checkpoints run by the background checkpointer.",
+         static_cast<double>(checkpointer_->Checkpoints())},
     };
 }
 

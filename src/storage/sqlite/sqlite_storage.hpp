@@ -16,6 +16,7 @@ namespace mitra::storage::sqlite {
 
 class Connection;
 class WriteLane;
+class Checkpointer;
 
 struct SqliteOptions {
     std::string path;
@@ -52,6 +53,8 @@ private:
 
     SqliteOptions options_;
     std::unique_ptr<WriteLane> lane_;  // every write UnitOfWork; group commit (write_lane.hpp)
+    // Declared after lane_ so it is destroyed first: it hooks the lane's connection.
+    std::unique_ptr<Checkpointer> checkpointer_;  // WAL checkpoints off the write path
     std::mutex mutex_;
     std::condition_variable available_;
     std::vector<std::unique_ptr<Connection>> idle_;
