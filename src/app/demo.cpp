@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/accounts.hpp"
+#include "api/alerting.hpp"
 #include "app/app.hpp"
 #include "app/demo_clinical.hpp"
 #include "core/error.hpp"
@@ -48,6 +49,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
     core::SystemClock clock;
     crypto::SodiumRandom random;
     ClinicalDemoSummary clinical;
+    int alerts = 0;
     {
         auto db = storage::OpenStorage("sqlite:" + path.string(), {});
         auto uow = db->Begin(core::TxMode::kWrite);
@@ -92,6 +94,9 @@ int Demo(const DemoOptions& options, std::ostream& out) {
         }
         clinical = AddClinicalDemo(*uow, org.id, doc1.id, cohort, options.days, clock.NowMs());
         uow->Commit();
+        // The safety rules over the seeded history, as the scheduler would have raised them
+        // while that history was being recorded: the panel opens with its alerts.
+        alerts = api::EvaluateAllPatients(*db, clock, random);
     }
     out << "mitra demo clinic created in " << path.string() << "\n"
         << "  password for every demo account: " << kDemoPassword << "\n"
@@ -103,7 +108,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
         << "\n"
         << "  record      " << clinical.products << " products, " << clinical.lots << " lots, "
         << clinical.doses << " doses, " << clinical.assessments << " assessments over "
-        << options.days << " days\n";
+        << options.days << " days, " << alerts << " open safety alerts\n";
     out.flush();
     if (!options.serve) {
         return 0;

@@ -1,11 +1,14 @@
 // The scheduled path of alert evaluation: `mitra alerts evaluate` (the same function the server's
-// scheduler runs) over every patient of a database whose history was stored without evaluation
-// (the demo cohort). It raises alerts from stored facts, never raises the same ongoing condition
+// scheduler and `mitra demo` run) over every patient of a database whose history was stored
+// without evaluation (the demo cohort, its alerts removed). It raises alerts from stored facts, never raises the same ongoing condition
 // twice, and the alerts carry their evidence and sources.
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <regex>
 #include <set>
+#include <string>
 
 #include "harness.hpp"
 
@@ -19,11 +22,24 @@ TEST(AlertsEvaluate, RaisesFromStoredHistoryOnceAndExplainsWhy) {
                               "--database", path});
     ASSERT_EQ(demo.exit_code, 0) << demo.err;
     const std::string url = "sqlite:" + path;
+    // The demo evaluates its seeded history once, so the panel opens with its alerts.
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(demo.out, m, std::regex(R"(, (\d+) open safety alerts)")))
+        << demo.out;
+    const int seeded = std::stoi(m[1]);
+    EXPECT_GT(seeded, 0);
+    // Forget them, as if the history had been stored without evaluation.
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "DELETE FROM alerts", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
 
     const auto first = RunCli({"alerts", "evaluate", "--database", url});
     ASSERT_EQ(first.exit_code, 0) << first.err;
     const Json first_report = Json::parse(first.out);
-    EXPECT_GT(first_report["raised"].get<int>(), 0) << first.out;
+    EXPECT_EQ(first_report["raised"].get<int>(), seeded) << first.out;
     EXPECT_EQ(first_report["failed"].get<int>(), 0) << first.out;
 
     // Nothing changed since: the same ongoing conditions are not raised again.
