@@ -135,7 +135,7 @@ bench_mitra() {  # NAME DATABASE_URL
             ceil_before="$(sqlite_ceiling "$c")"
             line "ceiling: SQLite C, 1 row/tx, FULL, $c client(s), before" "$ceil_before"
         fi
-        before="$(curl -sf "$base/metrics" | grep '^mitra_sqlite_' || true)"
+        before="$(curl -sf "$base/metrics" | grep -E '^mitra_(sqlite|postgres)_' || true)"
         out="$(wrk -t1 -c"$c" -d"${DURATION}s" -s "$ROOT/bench/storage/dose.lua" "$base" |
             awk '/^RESULT/')"
         read -r _ requests seconds non2xx sockerr p50 p99 <<<"$out"
@@ -144,14 +144,14 @@ bench_mitra() {  # NAME DATABASE_URL
         acknowledged=$((acknowledged + requests - non2xx))
         line "mitra API ${ENDPOINT:-dose} write, $name, $c conn" "$rate" \
             "p50 ${p50} ms  p99 ${p99} ms  non-2xx $non2xx  socket errors $sockerr"
-        after="$(curl -sf "$base/metrics" | grep '^mitra_sqlite_' || true)"
-        if [[ -n "$after" ]]; then  # SQLite: how well concurrent commits were grouped
+        after="$(curl -sf "$base/metrics" | grep -E '^mitra_(sqlite|postgres)_' || true)"
+        if [[ -n "$after" ]]; then  # how well concurrent commits were grouped
             printf '%s\n%s\n' "$before" "$after" | awk -v s="$seconds" '
-                { v[$1] = (($1 in v) ? $2 - v[$1] : $2) }
-                END { c = v["mitra_sqlite_commits_total"]; w = v["mitra_sqlite_committed_writes_total"]
-                      if (c > 0) printf "    group commit: %.1f writes per fsync, writer busy %.0f%% (COMMIT %.0f%%)\n",
-                          w / c, 100 * v["mitra_sqlite_write_lane_busy_seconds_total"] / s,
-                          100 * v["mitra_sqlite_commit_seconds_total"] / s }'
+                { sub(/^mitra_(sqlite|postgres)_/, "", $1); v[$1] = (($1 in v) ? $2 - v[$1] : $2) }
+                END { c = v["commits_total"]; w = v["committed_writes_total"]
+                      if (c > 0) printf "    group commit: %.1f writes per commit, writer busy %.0f%% (COMMIT %.0f%%)\n",
+                          w / c, 100 * v["write_lane_busy_seconds_total"] / s,
+                          100 * v["commit_seconds_total"] / s }'
         fi
         if [[ "$name" == sqlite ]]; then
             ceil_after="$(sqlite_ceiling "$c")"

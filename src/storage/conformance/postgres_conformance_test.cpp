@@ -183,10 +183,10 @@ TEST(PostgresPool, BrokenConnectionsAreReplaced) {
         auto a = storage.Begin(TxMode::kRead);
         auto b = storage.Begin(TxMode::kRead);
     }
-    // Cut both pooled sessions from the server side (as a restart would).
+    // Cut both pooled sessions and the writer's from the server side (as a restart would).
     EXPECT_EQ(AdminRows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
                         "application_name = '" + name + "'"),
-              2);
+              3);
     EXPECT_TRUE(storage.Ping());
     auto uow = storage.Begin(TxMode::kWrite);
     uow->Organizations().Insert({"01900000-0000-7000-8000-0000000000a1", "After", false, 1});

@@ -392,22 +392,32 @@ private:
 };
 class PostgresUnitOfWork final : public core::UnitOfWork {
 public:
-    /// Takes a connection on which BEGIN already succeeded.
-    PostgresUnitOfWork(PostgresStorage& storage, std::unique_ptr<Connection> connection)
+    /// A read transaction on a pooled `connection` on which BEGIN already succeeded, or (lane
+    /// set, connection null) a write transaction in the write lane's current batch.
+    PostgresUnitOfWork(PostgresStorage& storage, std::unique_ptr<Connection> connection,
+                       WriteLane* lane)
         : storage_(storage),
+          lane_(lane),
           connection_(std::move(connection)),
-          orgs_(*connection_),
-          users_(*connection_),
-          patients_(*connection_),
-          sessions_(*connection_),
-          consents_(*connection_),
-          audit_(*connection_),
-          throttles_(*connection_),
-          history_(*connection_),
-          clinical_(*connection_),
-          supervision_(*connection_),
-          notes_(*connection_) {}
+          c_(lane_ != nullptr ? lane_->Enter() : *connection_),
+          orgs_(c_),
+          users_(c_),
+          patients_(c_),
+          sessions_(c_),
+          consents_(c_),
+          audit_(c_),
+          throttles_(c_),
+          history_(c_),
+          clinical_(c_),
+          supervision_(c_),
+          notes_(c_) {}
     ~PostgresUnitOfWork() override {
+        if (lane_ != nullptr) {
+            if (!done_) {
+                lane_->RollbackAndLeave();
+            }
+            return;
+        }
         if (!done_ && connection_->Healthy()) {
             try {
                 connection_->Exec("ROLLBACK");
@@ -439,13 +449,20 @@ public:
 
     /// Returns once the server reports the commit durable (synchronous_commit=on, the default).
     void Commit() override {
+        if (lane_ != nullptr) {
+            done_ = true;  // the lane is left even when the group commit fails
+            lane_->CommitAndLeave();
+            return;
+        }
         connection_->Exec("COMMIT");
         done_ = true;
     }
 
 private:
     PostgresStorage& storage_;
+    WriteLane* lane_;
     std::unique_ptr<Connection> connection_;
+    Connection& c_;
     OrgRepo orgs_;
     UserRepo users_;
     PatientRepo patients_;
@@ -484,6 +501,10 @@ PostgresStorage::PostgresStorage(PostgresOptions options) : options_(std::move(o
     }
     idle_.push_back(std::make_unique<Connection>(options_.url));
     open_ = 1;
+    lane_ = std::make_unique<WriteLane>(std::make_unique<Connection>(options_.url), 64,
+                                        [url = options_.url] {
+                                            return std::make_unique<Connection>(url);
+                                        });
 }
 
 PostgresStorage::~PostgresStorage() = default;
@@ -550,8 +571,16 @@ int PostgresStorage::SchemaVersion() {
     }
 }
 
+std::vector<core::Storage::Metric> PostgresStorage::Metrics() const {
+    return LaneMetrics("mitra_postgres", lane_->GetStats());
+}
+
 std::unique_ptr<core::UnitOfWork> PostgresStorage::Begin(core::TxMode mode) {
-    (void)mode;  // READ COMMITTED for both; writers that must serialise lock rows explicitly.
+    // READ COMMITTED for both; writers that must serialise lock rows explicitly. Writes of this
+    // process share group commits on the write lane (storage/shared/write_lane.hpp).
+    if (mode == core::TxMode::kWrite) {
+        return std::make_unique<PostgresUnitOfWork>(*this, nullptr, lane_.get());
+    }
     // A pooled connection may have been cut while idle (server restart); libpq notices only on
     // use. BEGIN has no effect to lose, so retry it once on a fresh connection (Release drops
     // every idle connection when one is found broken).
@@ -559,7 +588,7 @@ std::unique_ptr<core::UnitOfWork> PostgresStorage::Begin(core::TxMode mode) {
         auto connection = Acquire();
         try {
             connection->Exec("BEGIN");
-            return std::make_unique<PostgresUnitOfWork>(*this, std::move(connection));
+            return std::make_unique<PostgresUnitOfWork>(*this, std::move(connection), nullptr);
         } catch (const UnavailableError&) {
             const bool broken = !connection->Healthy();
             Release(std::move(connection));

@@ -15,10 +15,18 @@
 #include <vector>
 
 #include "core/ports.hpp"
+#include "storage/postgres/connection.hpp"
+#include "storage/shared/write_lane.hpp"
 
 namespace mitra::storage::postgres {
 
-class Connection;
+struct PostgresLaneTraits {
+    static constexpr const char* kBegin = "BEGIN";
+    static bool InTransaction(Connection& c) { return !c.Idle(); }
+    static bool Broken(Connection& c) { return !c.Healthy(); }
+};
+
+using WriteLane = storage::WriteLane<Connection, PostgresLaneTraits>;
 
 struct PostgresOptions {
     std::string url;  // postgresql://user@host:port/db?... (libpq URI or key=value string)
@@ -44,6 +52,8 @@ public:
     bool Ping() override;
     std::string BackendName() const override { return "postgresql"; }
     int SchemaVersion() override;
+    /// Group-commit counters of the write lane.
+    std::vector<Metric> Metrics() const override;
 
     /// Takes a connection from the pool (opening one if below the pool size); waits up to the
     /// acquire timeout, then throws UnavailableError.
@@ -57,6 +67,7 @@ private:
     std::condition_variable available_;
     std::vector<std::unique_ptr<Connection>> idle_;
     int open_ = 0;
+    std::unique_ptr<WriteLane> lane_;  // every write UnitOfWork; group commit
 };
 
 }  // namespace mitra::storage::postgres

@@ -587,19 +587,11 @@ int SqliteStorage::SchemaVersion() {
 }
 
 std::vector<core::Storage::Metric> SqliteStorage::Metrics() const {
-    const WriteLane::Stats stats = lane_->GetStats();
-    return {
-        {"mitra_sqlite_commits_total", "Group commits (one fsync each) that stored writes.",
-         static_cast<double>(stats.commits)},
-        {"mitra_sqlite_committed_writes_total", "Write transactions those group commits stored.",
-         static_cast<double>(stats.writes)},
-        {"mitra_sqlite_write_lane_busy_seconds_total",
-         "Time the single writer connection was in use (writes and commits).", stats.busy_seconds},
-        {"mitra_sqlite_commit_seconds_total", "Time spent in COMMIT (WAL write and fsync).",
-         stats.commit_seconds},
-        {"mitra_sqlite_checkpoints_total", "WAL checkpoints run by the background checkpointer.",
-         static_cast<double>(checkpointer_->Checkpoints())},
-    };
+    auto metrics = LaneMetrics("mitra_sqlite", lane_->GetStats());
+    metrics.push_back({"mitra_sqlite_checkpoints_total",
+                       "WAL checkpoints run by the background checkpointer.",
+                       static_cast<double>(checkpointer_->Checkpoints())});
+    return metrics;
 }
 
 std::unique_ptr<core::UnitOfWork> SqliteStorage::Begin(core::TxMode mode) {

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "core/ports.hpp"
+#include "storage/sqlite/write_lane.hpp"
 
 namespace mitra::storage::sqlite {
 
 class Connection;
-class WriteLane;
 class Checkpointer;
 
 struct SqliteOptions {

@@ -1,0 +1,321 @@
+#pragma once
+// Group commit, for both backends: every write UnitOfWork of a process runs on one writer
+// connection, one at a time, in a shared outer transaction (a "batch"); each one after the
+// batch's first runs inside its own SAVEPOINT. When a write UnitOfWork commits and another is
+// already waiting for the lane, it hands the lane on and waits; the last writer of the burst
+// (nobody waiting, or the batch full) COMMITs the outer transaction (one fsync for the whole
+// batch) and wakes the others. So Commit() still returns only once the write is durable, a
+// rolled-back UnitOfWork undoes only its own changes, and if the batch COMMIT fails every
+// member's Commit() throws (none was acknowledged). Writers queue on a mutex instead of polling
+// the database's locks.
+//
+// Traits: `static constexpr const char* kBegin` (the statement opening a batch),
+// `static bool InTransaction(Connection&)` (false once the database ended the transaction on
+// its own, e.g. after an I/O error) and `static bool Broken(Connection&)` (the connection is
+// lost and must be replaced before the next batch).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ports.hpp"
+
+namespace mitra::storage {
+
+template <typename Connection, typename Traits>
+class WriteLane {
+public:
+    /// `reopen` replaces a connection Traits::Broken reports lost (null: never replaced).
+    explicit WriteLane(std::unique_ptr<Connection> connection, int max_batch = 64,
+                       std::function<std::unique_ptr<Connection>()> reopen = nullptr);
+    ~WriteLane();
+    WriteLane(const WriteLane&) = delete;
+    WriteLane& operator=(const WriteLane&) = delete;
+
+    /// Blocks until the caller owns the lane, opens the batch if needed, starts a savepoint and
+    /// returns the writer connection (the caller's until CommitAndLeave / RollbackAndLeave).
+    Connection& Enter();
+    /// Keeps the caller's changes and returns once they are durable; throws (and the changes
+    /// are lost) if the batch could not be committed. The caller no longer owns the lane.
+    void CommitAndLeave();
+    /// Undoes the caller's changes. The caller no longer owns the lane.
+    void RollbackAndLeave() noexcept;
+
+    struct Stats {
+        std::uint64_t commits = 0;         // batches committed with at least one write
+        std::uint64_t writes = 0;          // write UnitOfWorks those batches committed
+        double busy_seconds = 0;           // time the lane was owned (work + COMMIT)
+        double commit_seconds = 0;         // time spent in COMMIT (WAL write + fsync)
+    };
+    Stats GetStats() const;
+
+private:
+    /// Leaves the lane; flushes the batch when nobody waits (or it is full). When `member` is
+    /// set, waits until `batch` is over and throws if it failed.
+    void Leave(bool member, std::uint64_t batch);
+    /// Records that the open batch is lost (caller holds mutex_).
+    void FailOpenBatchLocked(const std::string& why);
+    /// COMMIT (or ROLLBACK when empty) the outer transaction; owner only, without mutex_.
+    bool Flush(bool has_members, std::string& error, ErrorCode& code);
+
+    std::unique_ptr<Connection> connection_;
+    const int max_batch_;
+    const std::function<std::unique_ptr<Connection>()> reopen_;
+
+    std::mutex mutex_;
+    std::condition_variable lane_free_;
+    std::condition_variable durable_;
+    bool busy_ = false;          // someone owns the lane
+    int waiting_ = 0;            // threads blocked in Enter
+    bool open_ = false;          // the outer transaction is open (owner-only)
+    bool savepoint_ = false;     // the owner runs inside SAVEPOINT mitra_uow (owner-only)
+    int members_ = 0;            // committed savepoints in the open batch
+    std::uint64_t batch_ = 0;           // number of the open (or last) batch
+    std::uint64_t finished_batch_ = 0;  // batches end in order: every batch <= this is over
+    std::map<std::uint64_t, std::pair<ErrorCode, std::string>> failures_;  // failed batches
+
+    std::chrono::steady_clock::time_point owned_since_;  // owner-only
+    std::atomic<std::uint64_t> commits_{0};
+    std::atomic<std::uint64_t> committed_writes_{0};
+    std::atomic<std::int64_t> busy_ns_{0};
+    std::atomic<std::int64_t> commit_ns_{0};
+};
+
+
+template <typename Connection, typename Traits>
+WriteLane<Connection, Traits>::WriteLane(std::unique_ptr<Connection> connection, int max_batch,
+                                         std::function<std::unique_ptr<Connection>()> reopen)
+    : connection_(std::move(connection)),
+      max_batch_(max_batch < 1 ? 1 : max_batch),
+      reopen_(std::move(reopen)) {}
+
+template <typename Connection, typename Traits>
+WriteLane<Connection, Traits>::~WriteLane() {
+    if (open_) {
+        try {
+            connection_->Exec("ROLLBACK");
+        } catch (const std::exception&) {
+            // Closing the connection rolls back anyway.
+        }
+    }
+}
+
+template <typename Connection, typename Traits>
+Connection& WriteLane<Connection, Traits>::Enter() {
+    {
+        std::unique_lock lock(mutex_);
+        ++waiting_;
+        lane_free_.wait(lock, [&] { return !busy_; });
+        --waiting_;
+        busy_ = true;
+    }
+    owned_since_ = std::chrono::steady_clock::now();
+    try {
+        if (!open_ && reopen_ && Traits::Broken(*connection_)) {
+            connection_ = reopen_();  // the server went away and came back (or throws)
+        }
+        if (!open_) {
+            try {
+                connection_->Exec(Traits::kBegin);
+            } catch (const UnavailableError&) {
+                // Cut while idle (a server restart): the client library notices only on use.
+                // BEGIN has no effect to lose, so retry once on a fresh connection.
+                if (!reopen_ || !Traits::Broken(*connection_)) {
+                    throw;
+                }
+                connection_ = reopen_();
+                connection_->Exec(Traits::kBegin);
+            }
+            open_ = true;
+            // The batch holds only this UnitOfWork's changes until it leaves the lane, so it
+            // needs no savepoint: a rollback ends the whole (one-member) transaction. Saves two
+            // statements (two round trips on PostgreSQL) whenever writes do not overlap.
+            savepoint_ = false;
+            std::lock_guard lock(mutex_);
+            ++batch_;
+        } else {
+            connection_->Exec("SAVEPOINT mitra_uow");
+            savepoint_ = true;
+        }
+    } catch (...) {
+        Leave(false, 0);
+        throw;
+    }
+    return *connection_;
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::CommitAndLeave() {
+    bool ok = true;
+    try {
+        if (savepoint_) {
+            connection_->Exec("RELEASE mitra_uow");
+        }
+    } catch (const std::exception&) {
+        ok = false;
+    }
+    // The database may have rolled the whole transaction back (SQLite on an I/O error, a lost
+    // PostgreSQL connection): then the batch is lost.
+    if (!ok || !Traits::InTransaction(*connection_)) {
+        std::uint64_t batch = 0;
+        {
+            std::lock_guard lock(mutex_);
+            batch = batch_;
+            FailOpenBatchLocked("the write transaction was rolled back by the database");
+        }
+        try {
+            if (Traits::InTransaction(*connection_)) {
+                connection_->Exec("ROLLBACK");
+            }
+        } catch (const std::exception&) {
+        }
+        open_ = false;
+        Leave(true, batch);  // throws: the batch failed
+        return;
+    }
+    std::uint64_t batch = 0;
+    {
+        std::lock_guard lock(mutex_);
+        batch = batch_;
+        ++members_;
+    }
+    Leave(true, batch);
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::RollbackAndLeave() noexcept {
+    try {
+        if (savepoint_) {
+            connection_->Exec("ROLLBACK TO mitra_uow");
+            connection_->Exec("RELEASE mitra_uow");
+        } else if (open_) {
+            connection_->Exec("ROLLBACK");  // only this UnitOfWork's changes were in it
+            open_ = false;
+        }
+    } catch (const std::exception&) {
+        // The outer transaction is unusable: abandon the batch (its members get an error).
+        std::lock_guard lock(mutex_);
+        FailOpenBatchLocked("the write transaction was rolled back by the database");
+    }
+    if (open_ && !Traits::InTransaction(*connection_)) {
+        open_ = false;  // the database ended it
+    }
+    try {
+        Leave(false, 0);
+    } catch (const std::exception&) {
+        // Leave throws only for members.
+    }
+}
+
+template <typename Connection, typename Traits>
+bool WriteLane<Connection, Traits>::Flush(bool has_members, std::string& error, ErrorCode& code) {
+    if (!open_) {
+        return true;
+    }
+    open_ = false;
+    try {
+        const auto start = std::chrono::steady_clock::now();
+        connection_->Exec(has_members ? "COMMIT" : "ROLLBACK");
+        commit_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count(),
+                             std::memory_order_relaxed);
+        return true;
+    } catch (const Error& e) {
+        error = e.what();
+        code = e.code();
+    } catch (const std::exception& e) {
+        error = e.what();
+        code = ErrorCode::kUnavailable;
+    }
+    try {
+        if (Traits::InTransaction(*connection_)) {
+            connection_->Exec("ROLLBACK");
+        }
+    } catch (const std::exception&) {
+    }
+    return false;
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::FailOpenBatchLocked(const std::string& why) {
+    failures_.emplace(batch_, std::make_pair(ErrorCode::kUnavailable, why));
+    members_ = 0;
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::Leave(bool member, std::uint64_t batch) {
+    std::unique_lock lock(mutex_);
+    const bool flush = waiting_ == 0 || members_ >= max_batch_ || !open_;
+    if (flush) {
+        const std::uint64_t flushing = batch_;
+        const bool has_members = members_ > 0 && failures_.count(flushing) == 0;
+        lock.unlock();
+        std::string error;
+        ErrorCode code = ErrorCode::kUnavailable;
+        const bool ok = Flush(has_members, error, code);
+        lock.lock();
+        if (ok && has_members) {
+            commits_.fetch_add(1, std::memory_order_relaxed);
+            committed_writes_.fetch_add(static_cast<std::uint64_t>(members_),
+                                        std::memory_order_relaxed);
+        }
+        members_ = 0;
+        if (!ok) {
+            failures_.emplace(flushing, std::make_pair(code, error));
+        }
+        finished_batch_ = flushing;
+        durable_.notify_all();
+    }
+    busy_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - owned_since_)
+                           .count(),
+                       std::memory_order_relaxed);
+    busy_ = false;
+    lane_free_.notify_one();
+    if (!member) {
+        return;
+    }
+    durable_.wait(lock, [&] { return finished_batch_ >= batch; });
+    const auto failed = failures_.find(batch);
+    if (failed != failures_.end()) {
+        throw Error(failed->second.first, "commit failed: " + failed->second.second);
+    }
+}
+
+template <typename Connection, typename Traits>
+typename WriteLane<Connection, Traits>::Stats WriteLane<Connection, Traits>::GetStats() const {
+    Stats stats;
+    stats.commits = commits_.load(std::memory_order_relaxed);
+    stats.writes = committed_writes_.load(std::memory_order_relaxed);
+    stats.busy_seconds = static_cast<double>(busy_ns_.load(std::memory_order_relaxed)) / 1e9;
+    stats.commit_seconds = static_cast<double>(commit_ns_.load(std::memory_order_relaxed)) / 1e9;
+    return stats;
+}
+
+/// The lane's counters for /metrics, named `<prefix>_commits_total` and so on.
+template <typename Stats>
+std::vector<core::Storage::Metric> LaneMetrics(const std::string& prefix, const Stats& stats) {
+    return {
+        {prefix + "_commits_total", "Group commits (one fsync each) that stored writes.",
+         static_cast<double>(stats.commits)},
+        {prefix + "_committed_writes_total", "Write transactions those group commits stored.",
+         static_cast<double>(stats.writes)},
+        {prefix + "_write_lane_busy_seconds_total",
+         "Time the single writer connection was in use (writes and commits).", stats.busy_seconds},
+        {prefix + "_commit_seconds_total", "Time spent in COMMIT (WAL write and fsync).",
+         stats.commit_seconds},
+    };
+}
+
+}  // namespace mitra::storage
