@@ -73,6 +73,34 @@ TEST_P(StorageConformanceTest, UncommittedWorkRollsBack) {
     EXPECT_FALSE(uow->Organizations().FindById(f.org.id).has_value());
 }
 
+TEST_P(StorageConformanceTest, AFailedOrAbandonedWriteLeavesTheNextWritesIntact) {
+    const core::Organization one{"01900000-0000-7000-8000-0000000000c1", "One", false, 1};
+    const core::Organization two{"01900000-0000-7000-8000-0000000000c2", "Two", false, 1};
+    const core::Organization three{"01900000-0000-7000-8000-0000000000c3", "Three", false, 1};
+    {
+        auto abandoned = storage_->Begin(TxMode::kWrite);
+        abandoned->Organizations().Insert(one);
+    }
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Organizations().Insert(two);
+        uow->Commit();
+    }
+    {
+        auto failed = storage_->Begin(TxMode::kWrite);
+        EXPECT_THROW(failed->Organizations().Insert(two), ConflictError);
+    }
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Organizations().Insert(three);
+        uow->Commit();
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    EXPECT_FALSE(uow->Organizations().FindById(one.id).has_value());
+    EXPECT_TRUE(uow->Organizations().FindById(two.id).has_value());
+    EXPECT_TRUE(uow->Organizations().FindById(three.id).has_value());
+}
+
 TEST_P(StorageConformanceTest, UsersAndPatientsRoundTrip) {
     Fixture f;
     f.Insert(*storage_);
