@@ -178,7 +178,7 @@ bench_mitra_suite() {
     [[ -n "$org" && -n "$clinician" && -n "$patient_user" && "$pid" != null ]] ||
         die "CLI did not return the ids (org=$org clinician=$clinician patient=$pid)"
 
-    start_server mitra "$mitra" serve --database "$db" --listen 127.0.0.1:0
+    start_server mitra "$mitra" serve --database "$db" --listen 127.0.0.1:0 ${SERVE_ARGS:-}
     local base="$SERVER_URL"
     sleep 0.3
     local rss
