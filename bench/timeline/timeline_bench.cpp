@@ -132,10 +132,7 @@ int main(int argc, char** argv) {
     }
 
     api::AuditBatcher read_audit(*db);
-    api::DeferredEvaluation evaluations(
-        [&](const std::string& org, const std::string& patient, const std::string& actor) {
-            api::EvaluatePatientNow(*db, clock, random, org, patient, actor);
-        });
+    api::DeferredEvaluation evaluations(api::EvaluatePatientsIn(*db, clock, random));
     api::ApiServices services{*db, clock, random, read_audit, evaluations, {}};
     api::ApiDispatcher dispatcher(services);
     const auto login =

@@ -275,6 +275,14 @@ void EvaluatePatientNow(core::Storage& storage, core::Clock& clock, core::Random
     write->Commit();
 }
 
+DeferredEvaluation::Evaluate EvaluatePatientsIn(core::Storage& storage, core::Clock& clock,
+                                                core::Random& random) {
+    return [&storage, &clock, &random](const std::string& org, const std::string& patient,
+                                       const std::string& actor) {
+        EvaluatePatientNow(storage, clock, random, org, patient, actor);
+    };
+}
+
 void EvaluateAfterCommit(const RequestContext& ctx, const core::Patient& patient) {
     ctx.services.evaluations.Enqueue(patient.organization_id, patient.id, ctx.Me().user.id);
 }

@@ -59,6 +59,10 @@ void EvaluatePatientNow(core::Storage& storage, core::Clock& clock, core::Random
                         const std::string& organization_id, const std::string& patient_id,
                         const std::string& actor_user_id);
 
+/// The evaluation a server's DeferredEvaluation queue runs: EvaluatePatientNow on these.
+DeferredEvaluation::Evaluate EvaluatePatientsIn(core::Storage& storage, core::Clock& clock,
+                                                core::Random& random);
+
 /// For a request handler, once its write of the patient's facts has committed: queues the
 /// patient on the server's DeferredEvaluation (the caller is the audited actor of what it
 /// raises). The route must be marked as writing facts (Router::MarkWritesFacts).

@@ -1,7 +1,9 @@
 #include "api/dispatcher.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "api/accounts.hpp"
 #include "api/alerting.hpp"
@@ -157,39 +159,39 @@ HttpResponse ApiDispatcher::Dispatch(const HttpRequest& request, std::string& ro
 }
 
 std::string ApiDispatcher::MetricsText() {
-    std::string out;
-    out += "# HELP mitra_api_unavailable_total Requests answered 503 because the database was unavailable.\n";
-    out += "# TYPE mitra_api_unavailable_total counter\n";
-    out += "mitra_api_unavailable_total " + std::to_string(unavailable_.load()) + "\n";
-    out += "# HELP mitra_api_internal_errors_total Requests that failed with a fault of ours.\n";
-    out += "# TYPE mitra_api_internal_errors_total counter\n";
-    out += "mitra_api_internal_errors_total " + std::to_string(internal_errors_.load()) + "\n";
-    out += "# HELP mitra_api_auth_failures_total Requests rejected for a missing or dead token.\n";
-    out += "# TYPE mitra_api_auth_failures_total counter\n";
-    out += "mitra_api_auth_failures_total " + std::to_string(auth_failures_.load()) + "\n";
     const DeferredEvaluation& evaluations = services_.evaluations;
-    out += "# HELP mitra_alert_evaluations_total Safety-rule evaluations run after writes.\n";
-    out += "# TYPE mitra_alert_evaluations_total counter\n";
-    out += "mitra_alert_evaluations_total " + std::to_string(evaluations.Evaluations()) + "\n";
-    out += "# HELP mitra_alert_evaluation_failures_total Safety-rule evaluations after a write "
-           "that failed (the scheduler's next pass retries them).\n";
-    out += "# TYPE mitra_alert_evaluation_failures_total counter\n";
-    out += "mitra_alert_evaluation_failures_total " + std::to_string(evaluations.Failures()) +
-           "\n";
-    out += "# HELP mitra_alert_evaluations_queued Patients whose writes await evaluation.\n";
-    out += "# TYPE mitra_alert_evaluations_queued gauge\n";
-    out += "mitra_alert_evaluations_queued " + std::to_string(evaluations.Pending()) + "\n";
-    for (const auto& m : services_.storage.Metrics()) {
+    auto counter = [](std::uint64_t v) { return static_cast<double>(v); };
+    std::vector<core::Storage::Metric> metrics = {
+        {"mitra_api_unavailable_total",
+         "Requests answered 503 because the database was unavailable.", counter(unavailable_)},
+        {"mitra_api_internal_errors_total", "Requests that failed with a fault of ours.",
+         counter(internal_errors_)},
+        {"mitra_api_auth_failures_total", "Requests rejected for a missing or dead token.",
+         counter(auth_failures_)},
+        {"mitra_alert_evaluations_total", "Safety-rule evaluations run after writes.",
+         counter(evaluations.Evaluations())},
+        {"mitra_alert_evaluation_failures_total",
+         "Safety-rule evaluations after a write that failed (the scheduler's next pass retries "
+         "them).",
+         counter(evaluations.Failures())},
+        {"mitra_alert_evaluations_queued", "Patients whose writes await evaluation.",
+         counter(evaluations.Pending()), false},
+    };
+    for (auto& m : services_.storage.Metrics()) {
+        metrics.push_back(std::move(m));
+    }
+    metrics.push_back({"mitra_audit_reads_stored_total", "Read-audit entries stored.",
+                       counter(services_.read_audit.StoredCount())});
+    std::string out;
+    for (const auto& m : metrics) {
+        char value[32];
+        // Counts exactly (they pass 1e9 on a busy server); durations to 9 digits.
+        const bool whole = m.value == std::floor(m.value) && std::fabs(m.value) < 9e15;
+        std::snprintf(value, sizeof value, whole ? "%.0f" : "%.9g", m.value);
         out += "# HELP " + m.name + " " + m.help + "\n";
         out += "# TYPE " + m.name + (m.counter ? " counter\n" : " gauge\n");
-        char value[32];
-        std::snprintf(value, sizeof value, "%.9g", m.value);
         out += m.name + " " + value + "\n";
     }
-    out += "# HELP mitra_audit_reads_stored_total Read-audit entries stored.\n";
-    out += "# TYPE mitra_audit_reads_stored_total counter\n";
-    out += "mitra_audit_reads_stored_total " +
-           std::to_string(services_.read_audit.StoredCount()) + "\n";
     return out;
 }
 

@@ -82,10 +82,7 @@ int Serve(const ServeOptions& options, std::ostream& out) {
     core::SystemClock clock;
     crypto::SodiumRandom random;
     api::AuditBatcher read_audit(*db);
-    api::DeferredEvaluation evaluations(
-        [&](const std::string& org, const std::string& patient, const std::string& actor) {
-            api::EvaluatePatientNow(*db, clock, random, org, patient, actor);
-        });
+    api::DeferredEvaluation evaluations(api::EvaluatePatientsIn(*db, clock, random));
     api::ApiServices services{*db, clock, random, read_audit, evaluations, {}};
     api::ApiDispatcher dispatcher(services);
 
