@@ -591,6 +591,9 @@ std::vector<core::Storage::Metric> SqliteStorage::Metrics() const {
     metrics.push_back({"mitra_sqlite_checkpoints_total",
                        "WAL checkpoints run by the background checkpointer.",
                        static_cast<double>(checkpointer_->Checkpoints())});
+    metrics.push_back({"mitra_sqlite_wal_catch_up_checkpoints_total",
+                       "WAL checkpoints the writer ran itself so that a long WAL could start over.",
+                       static_cast<double>(checkpointer_->CatchUps())});
     return metrics;
 }
 
