@@ -7,7 +7,8 @@
 #   2. mitra: GET /healthz and an authenticated GET /api/v1/patients/{pid} (a clinician reading a
 #      patient who consented), on a fresh SQLite database made with the CLI (DESIGN.md contract);
 # plus src/http alone with a no-op dispatcher (bench/http/transport_server.cpp),
-# and prints each as a fraction of the ceiling with p50/p99, plus each server's idle RSS.
+# and prints each as a fraction of the ceiling with p50/p99, plus each server's idle RSS. The
+# ceiling is measured first and again last, and the fractions use the mean of the two.
 #
 # Usage: bench/http/run.sh [BUILD_DIR]        (default: build/release; built if missing)
 #   env: DURATION=10s CONNECTIONS=8 SERVER_CPU=1 CLIENT_CPU=0 HELLO_ONLY=1 (skip mitra itself)
@@ -100,19 +101,29 @@ run_wrk() {
     ERRORS="${ERRORS:-0}"
 }
 
-CEILING_RPS=""
+# Results are kept and printed at the end, each as a fraction of the mean of the ceiling measured
+# first and again last: the machine's speed drifts by 30-50 % within minutes on shared hosts.
+CEILING_RPS=()
+LINES=()
 report() {  # NAME RSS_MB
-    local fraction="1.00"
-    [[ -n "$CEILING_RPS" ]] && fraction="$(awk -v a="$RPS" -v b="$CEILING_RPS" \
-        'BEGIN { printf "%.2f", a / b }')"
-    printf '%-34s %10.0f rps  %5s of ceiling  p50 %7.3f ms  p99 %7.3f ms  non-2xx %s  idle RSS %s MB\n' \
-        "$1" "$RPS" "$fraction" "$P50_MS" "$P99_MS" "$ERRORS" "$2"
+    LINES+=("$1|$RPS|$P50_MS|$P99_MS|$ERRORS|$2")
+}
+print_results() {
+    local mean line name rps p50 p99 errors rss
+    mean="$(printf '%s\n' "${CEILING_RPS[@]}" | awk '{ s += $1 } END { printf "%.0f", s / NR }')"
+    echo "ceiling measured ${#CEILING_RPS[@]} times: ${CEILING_RPS[*]} rps; fractions use the mean, $mean rps"
+    for line in "${LINES[@]}"; do
+        IFS='|' read -r name rps p50 p99 errors rss <<<"$line"
+        printf '%-38s %10.0f rps  %5s of ceiling  p50 %7.3f ms  p99 %7.3f ms  non-2xx %s  idle RSS %s MB\n' \
+            "$name" "$rps" "$(awk -v a="$rps" -v b="$mean" 'BEGIN { printf "%.2f", a / b }')" \
+            "$p50" "$p99" "$errors" "$rss"
+    done
 }
 
 # ---------------------------------------------------------------------------------------------
 # The ceiling: the bare Beast hello server.
 # ---------------------------------------------------------------------------------------------
-bench_ceiling() {
+bench_ceiling() {  # LABEL
     build mitra_bench_hello_server
     local hello
     hello="$(find_binary mitra_bench_hello_server)"
@@ -122,8 +133,8 @@ bench_ceiling() {
     local rss
     rss="$(idle_rss_mb "$SERVER_PID")"
     run_wrk "$SERVER_URL/"
-    CEILING_RPS="$RPS"
-    report "ceiling: Beast hello server" "$rss"
+    CEILING_RPS+=("$RPS")
+    report "ceiling: Beast hello server, $1" "$rss"
     stop_server
 }
 
@@ -208,8 +219,10 @@ bench_mitra_suite() {
 }
 
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION --latency; server on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
-bench_ceiling
+bench_ceiling first
 bench_transport
 if [[ "${HELLO_ONLY:-0}" != 1 ]]; then
     bench_mitra_suite
 fi
+bench_ceiling last
+print_results
