@@ -1,5 +1,6 @@
 #include "http/request.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -164,6 +165,19 @@ ParsedTarget ParseTarget(std::string_view target) {
     }
     result.ok = true;
     return result;
+}
+
+void AddRequestHeader(std::map<std::string, std::string>& headers, std::string_view name,
+                      std::string_view value) {
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
+        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    });
+    auto [it, inserted] = headers.try_emplace(lower, value);
+    if (!inserted) {
+        it->second += lower == "cookie" ? "; " : ", ";
+        it->second += value;
+    }
 }
 
 bool IsAcceptableRequestId(std::string_view id) {

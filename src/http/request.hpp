@@ -32,6 +32,11 @@ bool IsValidUtf8(std::string_view text);
 /// dot segments ("." or "..", also when written as %2e) anywhere in the path.
 ParsedTarget ParseTarget(std::string_view target);
 
+/// Adds one request header under its lower-cased name; a repeated header is joined to the earlier
+/// value with ", " (with "; " for Cookie), as RFC 9110 allows.
+void AddRequestHeader(std::map<std::string, std::string>& headers, std::string_view name,
+                      std::string_view value);
+
 /// An incoming X-Request-Id is kept if it is 1..64 characters of [A-Za-z0-9_-].
 bool IsAcceptableRequestId(std::string_view id);
 

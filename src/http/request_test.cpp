@@ -84,4 +84,17 @@ TEST(MethodLabel, BoundsTheLabelSet) {
 }
 
 }  // namespace
+TEST(AddRequestHeader, LowerCasesNamesAndJoinsRepeatsAsRfc9110Allows) {
+    std::map<std::string, std::string> headers;
+    AddRequestHeader(headers, "Content-Type", "application/json");
+    AddRequestHeader(headers, "X-Forwarded-For", "10.0.0.1");
+    AddRequestHeader(headers, "x-forwarded-for", "10.0.0.2");
+    AddRequestHeader(headers, "Cookie", "a=1");
+    AddRequestHeader(headers, "COOKIE", "b=2");
+    EXPECT_EQ(headers.at("content-type"), "application/json");
+    EXPECT_EQ(headers.at("x-forwarded-for"), "10.0.0.1, 10.0.0.2");
+    EXPECT_EQ(headers.at("cookie"), "a=1; b=2");
+    EXPECT_EQ(headers.size(), 3u);
+}
+
 }  // namespace mitra::http

@@ -563,15 +563,7 @@ private:
         api_request.path = target.path;
         api_request.query = std::move(target.query);
         for (const auto& field : request) {
-            std::string name(Sv(field.name_string()));
-            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
-                return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-            });
-            auto [it, inserted] = api_request.headers.try_emplace(name, Sv(field.value()));
-            if (!inserted) {
-                it->second += name == "cookie" ? "; " : ", ";
-                it->second += Sv(field.value());
-            }
+            AddRequestHeader(api_request.headers, Sv(field.name_string()), Sv(field.value()));
         }
         api_request.body = std::move(request.body());
         api_request.request_id = request_id;
