@@ -40,6 +40,8 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* /*schema*/, int 
         // WAL over (unless a reader still uses old frames; then the next commit tries again).
         int log_frames = 0;
         int copied = 0;
+        // Waits for a background checkpoint in progress (it would make this one BUSY).
+        std::lock_guard running(me->running_);
         if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames,
                                       &copied) == SQLITE_OK) {
             me->backfilled_.store(copied, std::memory_order_relaxed);
@@ -78,9 +80,12 @@ void Checkpointer::Run() {
         int copied = 0;
         // BUSY (another checkpoint running, e.g. another process's) is fine: the next commit
         // past the threshold asks again.
-        if (sqlite3_wal_checkpoint_v2(own_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE,
-                                      &log_frames, &copied) == SQLITE_OK) {
-            backfilled_.store(copied, std::memory_order_relaxed);
+        {
+            std::lock_guard running(running_);
+            if (sqlite3_wal_checkpoint_v2(own_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                          &log_frames, &copied) == SQLITE_OK) {
+                backfilled_.store(copied, std::memory_order_relaxed);
+            }
         }
         checkpoints_.fetch_add(1, std::memory_order_relaxed);
         lock.lock();

@@ -48,6 +48,7 @@ private:
     const int restart_frames_;
     std::unique_ptr<Connection> own_;
     std::mutex mutex_;
+    std::mutex running_;  // held while a checkpoint of ours runs (background or catch-up)
     std::condition_variable wake_;
     bool due_ = false;
     bool stopping_ = false;
