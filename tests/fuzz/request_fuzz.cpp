@@ -13,9 +13,6 @@
 // reach past authentication: each has exactly the length of its value (36 for an id, 43 for a
 // token), so a Content-Length stays right. See tests/fuzz/README.md.
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,12 +23,13 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
+#include "api/alerting.hpp"
 #include "api/audit_batcher.hpp"
 #include "api/context.hpp"
 #include "api/deferred_evaluation.hpp"
 #include "api/dispatcher.hpp"
-#include "api/alerting.hpp"
 #include "app/app.hpp"
 #include "core/time.hpp"
 #include "crypto/crypto.hpp"
@@ -59,17 +57,21 @@ public:
     World() {
         ::setenv("MITRA_PASSWORD_HASH_COST", "min", 0);
         crypto::InitCrypto();
-        // tmpfs where there is one: fsync there is free, and the fuzzer runs many writes.
+        // tmpfs where there is a roomy one (fsync there is free, and the fuzzer runs many
+        // writes; containers often give /dev/shm only 64 MB), else the temp directory.
+        std::error_code ec;
+        const auto shm = std::filesystem::space("/dev/shm", ec);
+        const bool roomy_shm = !ec && shm.available >= (1ULL << 30);
         const std::filesystem::path base =
-            std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+            roomy_shm ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
         dir_ = base / ("mitra-fuzz-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir_);
         url_ = "sqlite:" + (dir_ / "fuzz.db").string();
         std::ostringstream sink;
         app::Init(url_, sink);
-        const std::string org = Run([&](std::ostream& o) {
-            return app::AddOrganization(url_, "Fuzz Clinic", o);
-        }).at("id");
+        const json created = Run(
+            [&](std::ostream& o) { return app::AddOrganization(url_, "Fuzz Clinic", o); });
+        const std::string org = created.at("id");
         vars_["org"] = org;
         auto add = [&](const char* role, const char* email) {
             return Run([&](std::ostream& o) {
@@ -160,8 +162,8 @@ private:
             login.method = "POST";
             login.path = "/api/v1/auth/login";
             login.headers["content-type"] = "application/json";
-            login.body = json{{"email", std::string(who) + "@fuzz.test"}, {"password", kPassword}}
-                             .dump();
+            login.body =
+                json{{"email", std::string(who) + "@fuzz.test"}, {"password", kPassword}}.dump();
             login.request_id = "fuzz";
             login.remote_address = "127.0.0.2";
             const api::HttpResponse r = dispatcher_->Handle(login);
@@ -207,12 +209,11 @@ void CheckAnswer(const api::HttpRequest& request, const api::HttpResponse& respo
         fail("an answer that is not JSON");
     }
     if (response.status >= 400) {
-        const bool shaped = body.is_object() && body.contains("error") &&
-                            body["error"].is_object() && body["error"].contains("code") &&
-                            body["error"]["code"].is_string() &&
-                            body["error"].contains("message") &&
-                            body["error"]["message"].is_string() &&
-                            (!body["error"].contains("field") || body["error"]["field"].is_string());
+        const bool shaped =
+            body.is_object() && body.contains("error") && body["error"].is_object() &&
+            body["error"].contains("code") && body["error"]["code"].is_string() &&
+            body["error"].contains("message") && body["error"]["message"].is_string() &&
+            (!body["error"].contains("field") || body["error"]["field"].is_string());
         if (!shaped) {
             fail("an error answer not in the DESIGN shape");
         }
@@ -235,7 +236,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::beast::error_code ec;
     std::size_t used = 0;
     while (!parser.is_done() && used < raw.size()) {
-        const std::size_t n = parser.put(boost::asio::buffer(raw.data() + used, raw.size() - used), ec);
+        const std::size_t n =
+            parser.put(boost::asio::buffer(raw.data() + used, raw.size() - used), ec);
         if (ec || n == 0) {
             break;
         }
@@ -259,9 +261,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     api_request.path = std::move(parsed.path);
     api_request.query = std::move(parsed.query);
     for (const auto& field : request) {
-        http::AddRequestHeader(api_request.headers,
-                               std::string_view(field.name_string().data(), field.name_string().size()),
-                               std::string_view(field.value().data(), field.value().size()));
+        http::AddRequestHeader(
+            api_request.headers,
+            std::string_view(field.name_string().data(), field.name_string().size()),
+            std::string_view(field.value().data(), field.value().size()));
     }
     api_request.body = std::move(request.body());
     api_request.request_id = "fuzz";

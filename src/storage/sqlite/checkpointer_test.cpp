@@ -80,7 +80,8 @@ TEST(SqliteCheckpointer, TheWalStartsOverUnderSteadyWritesInsteadOfGrowing) {
     // its high-water mark: it never shrinks when the WAL starts over.
     EXPECT_GE(checkpointer.CatchUps(), 1u);
     const auto wal_bytes = std::filesystem::file_size(path + "-wal");
-    EXPECT_LT(wal_bytes, 1000u * (4096 + 24)) << "the WAL grew to " << wal_bytes / 4120 << " frames";
+    EXPECT_LT(wal_bytes, 1000u * (4096 + 24))
+        << "the WAL grew to " << wal_bytes / 4120 << " frames";
     auto st = writer.Prepare("SELECT count(*) FROM t");
     ASSERT_TRUE(st.Step());
     EXPECT_EQ(st.Int(0), 3000);
