@@ -66,6 +66,13 @@ public:
             roomy_shm ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
         dir_ = base / ("mitra-fuzz-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir_);
+        // The world lives until the process exits (its threads still run then): remove its
+        // files at exit. After a failed invariant (abort) they stay, for a look.
+        static std::filesystem::path* const to_remove = new std::filesystem::path(dir_);
+        std::atexit([] {
+            std::error_code ignored;
+            std::filesystem::remove_all(*to_remove, ignored);
+        });
         url_ = "sqlite:" + (dir_ / "fuzz.db").string();
         std::ostringstream sink;
         app::Init(url_, sink);
@@ -98,14 +105,6 @@ public:
         if (dispatcher_->Handle(consent).status != 201) {
             Die("seeding: the patient could not grant consent");
         }
-    }
-
-    ~World() {
-        dispatcher_.reset();
-        evaluations_->Stop();
-        audit_->Flush();
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
     }
 
     /// The input with every placeholder replaced by its value.
