@@ -160,28 +160,28 @@ HttpResponse ApiDispatcher::Dispatch(const HttpRequest& request, std::string& ro
 
 std::string ApiDispatcher::MetricsText() {
     const DeferredEvaluation& evaluations = services_.evaluations;
-    auto counter = [](std::uint64_t v) { return static_cast<double>(v); };
+    auto number = [](std::uint64_t v) { return static_cast<double>(v); };
     std::vector<core::Storage::Metric> metrics = {
         {"mitra_api_unavailable_total",
-         "Requests answered 503 because the database was unavailable.", counter(unavailable_)},
+         "Requests answered 503 because the database was unavailable.", number(unavailable_)},
         {"mitra_api_internal_errors_total", "Requests that failed with a fault of ours.",
-         counter(internal_errors_)},
+         number(internal_errors_)},
         {"mitra_api_auth_failures_total", "Requests rejected for a missing or dead token.",
-         counter(auth_failures_)},
+         number(auth_failures_)},
         {"mitra_alert_evaluations_total", "Safety-rule evaluations run after writes.",
-         counter(evaluations.Evaluations())},
+         number(evaluations.Evaluations())},
         {"mitra_alert_evaluation_failures_total",
          "Safety-rule evaluations after a write that failed (the scheduler's next pass retries "
          "them).",
-         counter(evaluations.Failures())},
+         number(evaluations.Failures())},
         {"mitra_alert_evaluations_queued", "Patients whose writes await evaluation.",
-         counter(evaluations.Pending()), false},
+         number(evaluations.Pending()), false},
     };
     for (auto& m : services_.storage.Metrics()) {
         metrics.push_back(std::move(m));
     }
     metrics.push_back({"mitra_audit_reads_stored_total", "Read-audit entries stored.",
-                       counter(services_.read_audit.StoredCount())});
+                       number(services_.read_audit.StoredCount())});
     std::string out;
     for (const auto& m : metrics) {
         char value[32];

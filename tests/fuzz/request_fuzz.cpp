@@ -143,13 +143,16 @@ private:
         return json::parse(out.str());
     }
 
+    /// A JSON request of the harness itself (`token` empty: not signed in).
     static api::HttpRequest Request(const std::string& method, const std::string& path,
                                     const std::string& token) {
         api::HttpRequest r;
         r.method = method;
         r.path = path;
         r.headers["content-type"] = "application/json";
-        r.headers["authorization"] = "Bearer " + token;
+        if (!token.empty()) {
+            r.headers["authorization"] = "Bearer " + token;
+        }
         r.request_id = "fuzz";
         r.remote_address = "127.0.0.2";  // not the fuzzed requests' address: never throttled
         return r;
@@ -157,14 +160,9 @@ private:
 
     void SignIn() {
         for (const char* who : {"admin", "clinician", "patient"}) {
-            api::HttpRequest login;
-            login.method = "POST";
-            login.path = "/api/v1/auth/login";
-            login.headers["content-type"] = "application/json";
+            api::HttpRequest login = Request("POST", "/api/v1/auth/login", "");
             login.body =
                 json{{"email", std::string(who) + "@fuzz.test"}, {"password", kPassword}}.dump();
-            login.request_id = "fuzz";
-            login.remote_address = "127.0.0.2";
             const api::HttpResponse r = dispatcher_->Handle(login);
             if (r.status == 200) {
                 vars_[std::string("token_") + who] = json::parse(r.body).at("token");

@@ -74,7 +74,6 @@ void Checkpointer::Run() {
         if (stopping_) {
             return;
         }
-        due_ = false;
         lock.unlock();
         int log_frames = 0;
         int copied = 0;
