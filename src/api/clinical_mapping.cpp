@@ -96,7 +96,24 @@ Json ToJson(const core::Lot& lot) {
             {"created_at", core::FormatRfc3339(lot.created_at_ms)}};
 }
 
+Json ExpandDerivation(Json stored) {
+    // Stored without the top-level copy of the mitragynine figures (they fill most of a page
+    // per dose): put that copy back, so every dose answers the same derivation shape.
+    if (stored.is_object() && !stored.contains("source") && stored.contains("mitragynine") &&
+        stored["mitragynine"].is_object()) {
+        const Json& m = stored["mitragynine"];
+        for (const char* key : {"source", "citation", "explanation", "estimate", "range"}) {
+            stored[key] = m.contains(key) ? m[key] : Json(nullptr);
+        }
+    }
+    return stored;
+}
+
 Json ToJson(const core::Dose& d) {
+    return ToJson(d, ExpandDerivation(ParseStored(d.derivation_json, Json::object())));
+}
+
+Json ToJson(const core::Dose& d, Json derivation) {
     return {{"id", d.id},
             {"patient_id", d.patient_id},
             {"taken_at", core::FormatRfc3339(d.taken_at_ms)},
@@ -107,7 +124,7 @@ Json ToJson(const core::Dose& d) {
             {"amount_g", OptNumber(d.amount_g)},
             {"mitragynine_mg", OptNumber(d.mitragynine_mg)},
             {"hydroxymitragynine_mg", OptNumber(d.hydroxymitragynine_mg)},
-            {"derivation", ParseStored(d.derivation_json, Json::object())},
+            {"derivation", std::move(derivation)},
             {"recorded_by", d.recorded_by},
             {"recorded_at", core::FormatRfc3339(d.recorded_at_ms)},
             {"updated_at", core::FormatRfc3339(d.updated_at_ms)},
@@ -296,7 +313,7 @@ core::Lot MakeLot(std::string id, std::string organization_id, std::string produ
     return lot;
 }
 
-void NormalizeInto(core::Dose& dose, const std::optional<core::Product>& product,
+Json NormalizeInto(core::Dose& dose, const std::optional<core::Product>& product,
                    const std::optional<core::Lot>& lot, const ClinicalCatalogs& catalogs) {
     units::ProductSpec spec;  // no product: leaf powder, nothing stated
     if (product) {
@@ -323,21 +340,17 @@ void NormalizeInto(core::Dose& dose, const std::optional<core::Product>& product
     dose.amount_g = n.amount_g;
     dose.mitragynine_mg = n.mitragynine.mg;
     dose.hydroxymitragynine_mg = n.hydroxymitragynine.mg;
-    const units::AlkaloidAmount& m = n.mitragynine;
-    Json derivation = {{"source", m.source ? Json(units::ToString(*m.source)) : Json(nullptr)},
-                       {"citation", m.citation.empty() ? Json(nullptr) : Json(m.citation)},
-                       {"explanation", m.explanation},
-                       {"estimate", m.estimate},
-                       {"range", m.low_mg || m.high_mg ? Json{{"low_mg", OptNumber(m.low_mg)},
-                                                              {"high_mg", OptNumber(m.high_mg)}}
-                                                       : Json(nullptr)},
-                       {"amount_g_explanation", n.amount_g_explanation},
+    // Stored: how each amount was derived. The answer's top-level source, citation,
+    // explanation, estimate and range repeat the mitragynine figures; ExpandDerivation adds
+    // them back when the dose is read.
+    Json derivation = {{"amount_g_explanation", n.amount_g_explanation},
                        {"mitragynine", AlkaloidJson(n.mitragynine)},
                        {"hydroxymitragynine", AlkaloidJson(n.hydroxymitragynine)}};
     if (!product) {
         derivation["note"] = "no product given: taken as leaf powder with no label claim";
     }
     dose.derivation_json = derivation.dump();
+    return ExpandDerivation(std::move(derivation));
 }
 
 void ScoreInto(core::Assessment& assessment, const core::scoring::Instrument& instrument,

@@ -42,6 +42,8 @@ bool IsSubstanceClass(const std::string& name);
 nlohmann::json ToJson(const core::Product& product);
 nlohmann::json ToJson(const core::Lot& lot);
 nlohmann::json ToJson(const core::Dose& dose);
+/// The same, with the dose's derivation as answered (from NormalizeInto).
+nlohmann::json ToJson(const core::Dose& dose, nlohmann::json derivation);
 nlohmann::json ToJson(const core::Assessment& assessment);
 nlohmann::json ToJson(const core::SubstanceUse& use);
 nlohmann::json ToJson(const core::AdverseEvent& event);
@@ -66,9 +68,11 @@ core::Lot MakeLot(std::string id, std::string organization_id, std::string produ
 /// Validates `dose.amount`/`dose.unit` against the product's form and fills amount_g,
 /// mitragynine_mg, hydroxymitragynine_mg and derivation_json. A dose without a product is
 /// taken as leaf powder with no label (unit must be "g"; population default, marked estimate).
-/// Throws ValidationError naming "amount" or "unit".
-void NormalizeInto(core::Dose& dose, const std::optional<core::Product>& product,
-                   const std::optional<core::Lot>& lot, const ClinicalCatalogs& catalogs);
+/// Throws ValidationError naming "amount" or "unit". Returns the derivation as answered (the
+/// `derivation` of ToJson), so the caller need not parse derivation_json again.
+nlohmann::json NormalizeInto(core::Dose& dose, const std::optional<core::Product>& product,
+                             const std::optional<core::Lot>& lot,
+                             const ClinicalCatalogs& catalogs);
 
 /// Reads `responses` ({item_id: number}) and scores them; fills instrument, version, total,
 /// band and responses_json. Throws ValidationError "responses" / "responses.<item>".

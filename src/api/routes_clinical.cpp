@@ -384,39 +384,46 @@ bool SameDose(const core::Dose& stored, const DoseRequest& r) {
 /// 200, or 409 if the content differs).
 HttpResponse StoreDose(RequestContext& ctx, DoseRequest r, const char* action) {
     auto store = [&]() -> HttpResponse {
-        auto uow = ctx.services.storage.Begin(core::TxMode::kWrite);
-        const core::Patient patient =
-            RequirePatient(*uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
-        if (r.id) {
-            if (auto existing = uow->Doses().FindById(patient.organization_id, *r.id)) {
-                if (existing->patient_id != patient.id || !SameDose(*existing, r)) {
-                    IdTaken();
-                }
-                return JsonResponse(200, ToJson(*existing));
-            }
-        }
+        std::optional<core::Patient> patient;
+        std::optional<core::Dose> existing;
         core::Dose dose;
-        dose.id = r.id.value_or(ctx.NewId());
-        dose.organization_id = patient.organization_id;
-        dose.patient_id = patient.id;
-        dose.taken_at_ms = r.taken_at_ms.value_or(ctx.Now());
-        dose.amount = r.amount;
-        dose.unit = r.unit;
-        std::optional<core::Product> product;
-        std::optional<core::Lot> lot;
-        std::optional<std::string> product_id = r.product_id;
-        ResolveProductAndLot(*uow, patient.organization_id, product_id, r.lot_id, product, lot);
-        dose.product_id = product_id;
-        dose.lot_id = r.lot_id;
-        NormalizeInto(dose, product, lot, Catalogs());
-        dose.recorded_by = ctx.Me().user.id;
-        dose.recorded_at_ms = dose.updated_at_ms = ctx.Now();
-        uow->Doses().Insert(dose);
-        AuditWrite(*uow, ctx, action, "dose", dose.id, patient.id);
-        uow->Commit();
-        uow.reset();  // release the connection before evaluating
-        EvaluateAfterCommit(ctx, patient);
-        return JsonResponse(201, ToJson(dose));
+        Json derivation;
+        ctx.services.storage.Write([&](core::UnitOfWork& uow) {
+            patient = RequirePatient(uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
+            if (r.id) {
+                existing = uow.Doses().FindById(patient->organization_id, *r.id);
+                if (existing) {
+                    if (existing->patient_id != patient->id || !SameDose(*existing, r)) {
+                        IdTaken();
+                    }
+                    return;  // a retry: nothing new to store
+                }
+            }
+            dose = core::Dose{};
+            dose.id = r.id.value_or(ctx.NewId());
+            dose.organization_id = patient->organization_id;
+            dose.patient_id = patient->id;
+            dose.taken_at_ms = r.taken_at_ms.value_or(ctx.Now());
+            dose.amount = r.amount;
+            dose.unit = r.unit;
+            std::optional<core::Product> product;
+            std::optional<core::Lot> lot;
+            std::optional<std::string> product_id = r.product_id;
+            ResolveProductAndLot(uow, patient->organization_id, product_id, r.lot_id, product,
+                                 lot);
+            dose.product_id = product_id;
+            dose.lot_id = r.lot_id;
+            derivation = NormalizeInto(dose, product, lot, Catalogs());
+            dose.recorded_by = ctx.Me().user.id;
+            dose.recorded_at_ms = dose.updated_at_ms = ctx.Now();
+            uow.Doses().Insert(dose);
+            AuditWrite(uow, ctx, action, "dose", dose.id, patient->id);
+        });
+        if (existing) {
+            return JsonResponse(200, ToJson(*existing));
+        }
+        EvaluateAfterCommit(ctx, *patient);
+        return JsonResponse(201, ToJson(dose, std::move(derivation)));
     };
     try {
         return store();
@@ -647,31 +654,36 @@ HttpResponse CreateAssessment(RequestContext& ctx) {
     core::Assessment a;
     ScoreInto(a, *instrument, responses, options);
     auto store = [&]() -> HttpResponse {
-        auto uow = ctx.services.storage.Begin(core::TxMode::kWrite);
-        const core::Patient patient =
-            RequirePatient(*uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
-        if (id) {
-            if (auto existing = uow->Assessments().FindById(patient.organization_id, *id)) {
-                if (existing->patient_id != patient.id || existing->instrument != a.instrument ||
-                    existing->responses_json != a.responses_json ||
-                    (taken_at && existing->taken_at_ms != *taken_at)) {
-                    IdTaken();
+        std::optional<core::Patient> patient;
+        std::optional<core::Assessment> existing;
+        ctx.services.storage.Write([&](core::UnitOfWork& uow) {
+            patient = RequirePatient(uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
+            if (id) {
+                existing = uow.Assessments().FindById(patient->organization_id, *id);
+                if (existing) {
+                    if (existing->patient_id != patient->id ||
+                        existing->instrument != a.instrument ||
+                        existing->responses_json != a.responses_json ||
+                        (taken_at && existing->taken_at_ms != *taken_at)) {
+                        IdTaken();
+                    }
+                    return;  // a retry: nothing new to store
                 }
-                return JsonResponse(200, ToJson(*existing));
             }
+            a.id = id.value_or(ctx.NewId());
+            a.organization_id = patient->organization_id;
+            a.patient_id = patient->id;
+            a.taken_at_ms = taken_at.value_or(ctx.Now());
+            a.administered_by = ctx.Me().user.id;
+            a.administered_role = is_patient ? "patient" : "clinician";
+            a.recorded_at_ms = ctx.Now();
+            uow.Assessments().Insert(a);
+            AuditWrite(uow, ctx, "assessment.create", "assessment", a.id, patient->id);
+        });
+        if (existing) {
+            return JsonResponse(200, ToJson(*existing));
         }
-        a.id = id.value_or(ctx.NewId());
-        a.organization_id = patient.organization_id;
-        a.patient_id = patient.id;
-        a.taken_at_ms = taken_at.value_or(ctx.Now());
-        a.administered_by = ctx.Me().user.id;
-        a.administered_role = is_patient ? "patient" : "clinician";
-        a.recorded_at_ms = ctx.Now();
-        uow->Assessments().Insert(a);
-        AuditWrite(*uow, ctx, "assessment.create", "assessment", a.id, patient.id);
-        uow->Commit();
-        uow.reset();  // release the connection before evaluating
-        EvaluateAfterCommit(ctx, patient);
+        EvaluateAfterCommit(ctx, *patient);
         Json out = ToJson(a);
         if (instrument->bands.empty() && !instrument->bands_note.empty()) {
             out["bands_note"] = instrument->bands_note;

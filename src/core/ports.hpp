@@ -8,6 +8,7 @@
 // Every query is scoped by organization_id where a tenant owns the row.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -171,6 +172,15 @@ class Storage {
 public:
     virtual ~Storage() = default;
     virtual std::unique_ptr<UnitOfWork> Begin(TxMode mode) = 0;
+    /// Runs `body` as one write transaction and returns once its changes are durable; if
+    /// `body` throws, nothing of it is kept and the exception propagates. `body` does not call
+    /// Commit. Unlike Begin(kWrite), a backend may run the bodies of concurrent callers back to
+    /// back on one thread and commit them together (fewer thread hand-offs per write).
+    virtual void Write(const std::function<void(UnitOfWork&)>& body) {
+        auto uow = Begin(TxMode::kWrite);
+        body(*uow);
+        uow->Commit();
+    }
     /// True when the database answers a trivial query now.
     virtual bool Ping() = 0;
     /// "sqlite" or "postgresql".

@@ -1,5 +1,13 @@
 #include "storage/conformance/storage_conformance.hpp"
 
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "crypto/crypto.hpp"
@@ -99,6 +107,118 @@ TEST_P(StorageConformanceTest, AFailedOrAbandonedWriteLeavesTheNextWritesIntact)
     EXPECT_FALSE(uow->Organizations().FindById(one.id).has_value());
     EXPECT_TRUE(uow->Organizations().FindById(two.id).has_value());
     EXPECT_TRUE(uow->Organizations().FindById(three.id).has_value());
+}
+
+std::string CombinedOrgId(int thread, int i) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "01900000-0000-7000-8000-%06d%06d", (100 + thread) % 1000000,
+                  i % 1000000);
+    return buf;
+}
+
+double CommittedWrites(const core::Storage& storage) {
+    for (const auto& m : storage.Metrics()) {
+        if (m.name.size() > 23 && m.name.ends_with("_committed_writes_total")) {
+            return m.value;
+        }
+    }
+    return -1;
+}
+
+TEST_P(StorageConformanceTest, AWriteThatThrowsKeepsNothingAndRethrows) {
+    const core::Organization kept{"01900000-0000-7000-8000-0000000000d1", "Kept", false, 1};
+    const core::Organization lost{"01900000-0000-7000-8000-0000000000d2", "Lost", false, 1};
+    storage_->Write([&](core::UnitOfWork& uow) { uow.Organizations().Insert(kept); });
+    EXPECT_THROW(storage_->Write([&](core::UnitOfWork& uow) {
+        uow.Organizations().Insert(lost);
+        ASSERT_TRUE(uow.Organizations().FindById(lost.id).has_value());  // reads its own write
+        throw std::invalid_argument("the handler gave up");
+    }),
+                 std::invalid_argument);
+    try {
+        storage_->Write([&](core::UnitOfWork& uow) {
+            core::Organization same_name = lost;
+            same_name.id = "01900000-0000-7000-8000-0000000000d3";
+            same_name.name = "Kept";
+            uow.Organizations().Insert(same_name);
+        });
+        FAIL() << "expected ConflictError";
+    } catch (const ConflictError&) {
+        // the storage error reaches the caller unchanged
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    EXPECT_TRUE(uow->Organizations().FindById(kept.id).has_value());
+    EXPECT_FALSE(uow->Organizations().FindById(lost.id).has_value());
+    EXPECT_EQ(uow->Organizations().List().size(), 1u);
+}
+
+// Concurrent Write bodies share batches with each other and with Begin(kWrite) units of work;
+// each is still atomic on its own, and every one that returned is stored.
+TEST_P(StorageConformanceTest, ConcurrentWritesCommitTogetherYetStayIndependent) {
+    constexpr int kThreads = 6;
+    constexpr int kPerThread = 30;
+    const double before = CommittedWrites(*storage_);
+    std::atomic<int> committed{0};
+    std::atomic<int> unexpected{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads + 2; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const core::Organization org{CombinedOrgId(t, i),
+                                             "org " + std::to_string(t) + "-" + std::to_string(i),
+                                             false, i};
+                try {
+                    if (t >= kThreads) {  // two threads write as units of work
+                        auto uow = storage_->Begin(TxMode::kWrite);
+                        uow->Organizations().Insert(org);
+                        uow->Commit();
+                        ++committed;
+                        continue;
+                    }
+                    storage_->Write([&](core::UnitOfWork& uow) {
+                        uow.Organizations().Insert(org);
+                        if (!uow.Organizations().FindById(org.id)) {
+                            ++unexpected;
+                        }
+                        if (i % 5 == 4) {
+                            throw std::runtime_error("abandoned");
+                        }
+                        if (i % 7 == 6) {  // a duplicate id: this write fails, not its batch
+                            uow.Organizations().Insert(org);
+                        }
+                    });
+                    ++committed;
+                } catch (const ConflictError&) {
+                    if (i % 7 != 6) {
+                        ++unexpected;
+                    }
+                } catch (const std::runtime_error&) {
+                    if (i % 5 != 4) {
+                        ++unexpected;
+                    }
+                }
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    EXPECT_EQ(unexpected.load(), 0);
+    int expected = 2 * kPerThread;  // the unit-of-work threads
+    for (int i = 0; i < kPerThread; ++i) {
+        expected += (i % 5 != 4 && i % 7 != 6) ? kThreads : 0;
+    }
+    EXPECT_EQ(committed.load(), expected);
+    auto uow = storage_->Begin(TxMode::kRead);
+    EXPECT_EQ(static_cast<int>(uow->Organizations().List().size()), expected);
+    for (int t = 0; t < kThreads; ++t) {
+        EXPECT_TRUE(uow->Organizations().FindById(CombinedOrgId(t, 0)).has_value());
+        EXPECT_FALSE(uow->Organizations().FindById(CombinedOrgId(t, 4)).has_value());
+        EXPECT_FALSE(uow->Organizations().FindById(CombinedOrgId(t, 6)).has_value());
+    }
+    if (before >= 0) {  // the group-commit counters count each stored write once
+        EXPECT_EQ(CommittedWrites(*storage_) - before, expected);
+    }
 }
 
 TEST_P(StorageConformanceTest, UsersAndPatientsRoundTrip) {

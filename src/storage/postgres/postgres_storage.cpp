@@ -411,7 +411,28 @@ public:
           clinical_(c_),
           supervision_(c_),
           notes_(c_) {}
+    /// A write UnitOfWork in a combined batch (WriteLane::RunCombined): the lane's combiner
+    /// opens, keeps or undoes its changes, so Commit only marks it done.
+    PostgresUnitOfWork(PostgresStorage& storage, Connection& combined)
+        : storage_(storage),
+          lane_(nullptr),
+          c_(combined),
+          orgs_(c_),
+          users_(c_),
+          patients_(c_),
+          sessions_(c_),
+          consents_(c_),
+          audit_(c_),
+          throttles_(c_),
+          history_(c_),
+          clinical_(c_),
+          supervision_(c_),
+          notes_(c_),
+          combined_(true) {}
     ~PostgresUnitOfWork() override {
+        if (combined_) {
+            return;
+        }
         if (lane_ != nullptr) {
             if (!done_) {
                 lane_->RollbackAndLeave();
@@ -449,6 +470,10 @@ public:
 
     /// Returns once the server reports the commit durable (synchronous_commit=on, the default).
     void Commit() override {
+        if (combined_) {
+            done_ = true;
+            return;
+        }
         if (lane_ != nullptr) {
             done_ = true;  // the lane is left even when the group commit fails
             lane_->CommitAndLeave();
@@ -475,6 +500,7 @@ private:
     SupervisionRepos supervision_;
     NotesRepos notes_;
     bool done_ = false;
+    bool combined_ = false;
 };
 
 /// Returns the connection to the pool when the scope ends.
@@ -573,6 +599,13 @@ int PostgresStorage::SchemaVersion() {
 
 std::vector<core::Storage::Metric> PostgresStorage::Metrics() const {
     return LaneMetrics("mitra_postgres", lane_->GetStats());
+}
+
+void PostgresStorage::Write(const std::function<void(core::UnitOfWork&)>& body) {
+    lane_->RunCombined([&](Connection& connection) {
+        PostgresUnitOfWork uow(*this, connection);
+        body(uow);
+    });
 }
 
 std::unique_ptr<core::UnitOfWork> PostgresStorage::Begin(core::TxMode mode) {

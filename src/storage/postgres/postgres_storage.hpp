@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,8 @@ public:
     static int KnownVersion();
 
     std::unique_ptr<core::UnitOfWork> Begin(core::TxMode mode) override;
+    /// Concurrent writes run back to back on one thread and commit together (RunCombined).
+    void Write(const std::function<void(core::UnitOfWork&)>& body) override;
     bool Ping() override;
     std::string BackendName() const override { return "postgresql"; }
     int SchemaVersion() override;

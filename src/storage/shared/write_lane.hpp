@@ -51,6 +51,12 @@ public:
     /// Undoes the caller's changes. The caller no longer owns the lane.
     void RollbackAndLeave() noexcept;
 
+    /// Runs `body` on the writer connection inside the open batch (as its own savepoint) and
+    /// returns once its changes are durable. If `body` throws, its changes are undone and the
+    /// exception is rethrown here; if the batch cannot be committed, this throws (nothing of
+    /// `body` was kept). `body` must not open or end transactions itself.
+    void RunCombined(const std::function<void(Connection&)>& body);
+
     struct Stats {
         std::uint64_t commits = 0;         // batches committed with at least one write
         std::uint64_t writes = 0;          // write UnitOfWorks those batches committed
@@ -68,6 +74,22 @@ private:
     /// COMMIT (or ROLLBACK when empty) the outer transaction; owner only, without mutex_.
     bool Flush(bool has_members, std::string& error, ErrorCode& code);
 
+    struct Task {
+        const std::function<void(Connection&)>* body;
+        std::exception_ptr error;  // the body's own failure (its changes are undone)
+        std::uint64_t batch = 0;   // the batch holding its changes; 0: none
+        bool done = false;         // the caller may return
+        bool lead = false;         // the caller is to combine the next batch
+        std::condition_variable wake;  // done or lead changed (under mutex_)
+    };
+    /// Owns the lane, runs the queued tasks into the open batch, ends the batch and completes
+    /// the tasks; hands the combining on to the next queued task. Called by the combiner only.
+    void Combine(std::unique_lock<std::mutex>& lock);
+    /// Runs one task into the open batch (owner only, without mutex_).
+    void RunTask(Task& task);
+    /// Opens a batch if none is open (owner only, without mutex_).
+    void OpenBatch();
+
     std::unique_ptr<Connection> connection_;
     const int max_batch_;
     const std::function<std::unique_ptr<Connection>()> reopen_;
@@ -83,6 +105,8 @@ private:
     std::uint64_t batch_ = 0;           // number of the open (or last) batch
     std::uint64_t finished_batch_ = 0;  // batches end in order: every batch <= this is over
     std::map<std::uint64_t, std::pair<ErrorCode, std::string>> failures_;  // failed batches
+    std::vector<Task*> queued_;          // combined writes not yet run
+    bool combining_ = false;             // some thread combines (or is about to)
 
     std::chrono::steady_clock::time_point owned_since_;  // owner-only
     std::atomic<std::uint64_t> commits_{0};
@@ -121,28 +145,12 @@ Connection& WriteLane<Connection, Traits>::Enter() {
     }
     owned_since_ = std::chrono::steady_clock::now();
     try {
-        if (!open_ && reopen_ && Traits::Broken(*connection_)) {
-            connection_ = reopen_();  // the server went away and came back (or throws)
-        }
         if (!open_) {
-            try {
-                connection_->Exec(Traits::kBegin);
-            } catch (const UnavailableError&) {
-                // Cut while idle (a server restart): the client library notices only on use.
-                // BEGIN has no effect to lose, so retry once on a fresh connection.
-                if (!reopen_ || !Traits::Broken(*connection_)) {
-                    throw;
-                }
-                connection_ = reopen_();
-                connection_->Exec(Traits::kBegin);
-            }
-            open_ = true;
+            OpenBatch();
             // The batch holds only this UnitOfWork's changes until it leaves the lane, so it
             // needs no savepoint: a rollback ends the whole (one-member) transaction. Saves two
             // statements (two round trips on PostgreSQL) whenever writes do not overlap.
             savepoint_ = false;
-            std::lock_guard lock(mutex_);
-            ++batch_;
         } else {
             connection_->Exec("SAVEPOINT mitra_uow");
             savepoint_ = true;
@@ -152,6 +160,191 @@ Connection& WriteLane<Connection, Traits>::Enter() {
         throw;
     }
     return *connection_;
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::OpenBatch() {
+    if (reopen_ && Traits::Broken(*connection_)) {
+        connection_ = reopen_();  // the server went away and came back (or throws)
+    }
+    try {
+        connection_->Exec(Traits::kBegin);
+    } catch (const UnavailableError&) {
+        // Cut while idle (a server restart): the client library notices only on use.
+        // BEGIN has no effect to lose, so retry once on a fresh connection.
+        if (!reopen_ || !Traits::Broken(*connection_)) {
+            throw;
+        }
+        connection_ = reopen_();
+        connection_->Exec(Traits::kBegin);
+    }
+    open_ = true;
+    std::lock_guard lock(mutex_);
+    ++batch_;
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::RunCombined(const std::function<void(Connection&)>& body) {
+    Task task{&body};
+    std::unique_lock lock(mutex_);
+    queued_.push_back(&task);
+    if (!combining_) {
+        combining_ = true;
+        task.lead = true;
+    }
+    while (!task.done) {
+        if (task.lead) {
+            task.lead = false;
+            Combine(lock);  // runs this task among the queued ones (or hands on a full lane)
+        } else {
+            task.wake.wait(lock, [&] { return task.done || task.lead; });
+        }
+    }
+    lock.unlock();
+    if (task.error) {
+        std::rethrow_exception(task.error);
+    }
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::RunTask(Task& task) {
+    // A fresh batch needs no savepoint for its first change: if that fails, rolling the whole
+    // transaction back undoes only it (the next task then opens a new batch).
+    const bool fresh = !open_;
+    try {
+        if (fresh) {
+            OpenBatch();
+        } else {
+            connection_->Exec("SAVEPOINT mitra_uow");
+        }
+    } catch (...) {
+        task.error = std::current_exception();  // nothing of it ran
+        if (open_ && !Traits::InTransaction(*connection_)) {
+            std::lock_guard lock(mutex_);
+            FailOpenBatchLocked("the write transaction was rolled back by the database");
+            open_ = false;
+        }
+        return;
+    }
+    try {
+        (*task.body)(*connection_);
+        if (!fresh) {
+            connection_->Exec("RELEASE mitra_uow");
+        }
+    } catch (...) {
+        task.error = std::current_exception();
+        try {
+            if (fresh) {
+                if (Traits::InTransaction(*connection_)) {
+                    connection_->Exec("ROLLBACK");
+                }
+                open_ = false;  // the batch held only this task: nothing else is lost
+            } else if (Traits::InTransaction(*connection_)) {
+                connection_->Exec("ROLLBACK TO mitra_uow");
+                connection_->Exec("RELEASE mitra_uow");
+            }
+        } catch (const std::exception&) {
+            // Handled below: the transaction is no longer usable.
+        }
+    }
+    if (open_ && !Traits::InTransaction(*connection_)) {
+        // The database ended the transaction on its own (an I/O error, a lost connection):
+        // every change of the batch is gone, this task's included.
+        std::lock_guard lock(mutex_);
+        FailOpenBatchLocked("the write transaction was rolled back by the database");
+        open_ = false;
+        if (!task.error) {
+            task.error = std::make_exception_ptr(
+                Error(ErrorCode::kUnavailable,
+                      "commit failed: the write transaction was rolled back by the database"));
+        }
+        return;
+    }
+    if (!task.error) {
+        std::lock_guard lock(mutex_);
+        task.batch = batch_;
+        ++members_;
+    }
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::Combine(std::unique_lock<std::mutex>& lock) {
+    ++waiting_;
+    lane_free_.wait(lock, [&] { return !busy_; });
+    --waiting_;
+    busy_ = true;
+    owned_since_ = std::chrono::steady_clock::now();
+    // Run what is queued, and what arrives meanwhile, up to a full batch.
+    std::vector<Task*> ran;
+    while (!queued_.empty() && members_ < max_batch_) {
+        std::vector<Task*> take;
+        take.swap(queued_);
+        lock.unlock();
+        for (std::size_t i = 0; i < take.size(); ++i) {
+            if (members_ >= max_batch_) {  // owner-only counter while the lane is held
+                lock.lock();
+                queued_.insert(queued_.begin(), take.begin() + static_cast<std::ptrdiff_t>(i),
+                               take.end());
+                lock.unlock();
+                break;
+            }
+            RunTask(*take[i]);
+            ran.push_back(take[i]);
+        }
+        lock.lock();
+    }
+    // End the batch as Leave does: COMMIT now unless a UnitOfWork is waiting to join it (the
+    // last of those then commits for everyone).
+    const std::uint64_t batch = batch_;
+    const bool flush = waiting_ == 0 || members_ >= max_batch_ || !open_;
+    if (flush) {
+        const bool has_members = members_ > 0 && failures_.count(batch) == 0;
+        lock.unlock();
+        std::string error;
+        ErrorCode code = ErrorCode::kUnavailable;
+        const bool ok = Flush(has_members, error, code);
+        lock.lock();
+        if (ok && has_members) {
+            commits_.fetch_add(1, std::memory_order_relaxed);
+            committed_writes_.fetch_add(static_cast<std::uint64_t>(members_),
+                                        std::memory_order_relaxed);
+        }
+        members_ = 0;
+        if (!ok) {
+            failures_.emplace(batch, std::make_pair(code, error));
+        }
+        finished_batch_ = batch;
+        durable_.notify_all();
+    }
+    busy_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - owned_since_)
+                           .count(),
+                       std::memory_order_relaxed);
+    busy_ = false;
+    lane_free_.notify_one();
+    // The next queued task combines the next batch; this thread finishes this one's tasks.
+    if (queued_.empty()) {
+        combining_ = false;
+    } else {
+        queued_.front()->lead = true;
+        queued_.front()->wake.notify_one();
+    }
+    std::uint64_t last = 0;
+    for (const Task* t : ran) {
+        last = t->batch > last ? t->batch : last;
+    }
+    durable_.wait(lock, [&] { return finished_batch_ >= last; });
+    for (Task* t : ran) {
+        if (!t->error && t->batch != 0) {
+            const auto failed = failures_.find(t->batch);
+            if (failed != failures_.end()) {
+                t->error = std::make_exception_ptr(
+                    Error(failed->second.first, "commit failed: " + failed->second.second));
+            }
+        }
+        t->done = true;
+        t->wake.notify_one();
+    }
 }
 
 template <typename Connection, typename Traits>

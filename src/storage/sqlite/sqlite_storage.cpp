@@ -433,7 +433,28 @@ public:
             }
         }
     }
+    /// A write UnitOfWork in a combined batch (WriteLane::RunCombined): the lane's combiner
+    /// opens, keeps or undoes its changes, so Commit only marks it done.
+    SqliteUnitOfWork(SqliteStorage& storage, Connection& combined)
+        : storage_(storage),
+          lane_(nullptr),
+          c_(combined),
+          orgs_(c_),
+          users_(c_),
+          patients_(c_),
+          sessions_(c_),
+          consents_(c_),
+          audit_(c_),
+          throttles_(c_),
+          history_(c_),
+          clinical_(c_),
+          supervision_(c_),
+          notes_(c_),
+          combined_(true) {}
     ~SqliteUnitOfWork() override {
+        if (combined_) {
+            return;
+        }
         if (lane_ != nullptr) {
             if (!done_) {
                 lane_->RollbackAndLeave();
@@ -473,6 +494,10 @@ public:
     core::NoteRepository& Notes() override { return notes_.Notes(); }
 
     void Commit() override {
+        if (combined_) {
+            done_ = true;
+            return;
+        }
         if (lane_ != nullptr) {
             done_ = true;  // the lane is left even when the group commit fails
             lane_->CommitAndLeave();
@@ -499,6 +524,7 @@ private:
     SupervisionRepos supervision_;
     NotesRepos notes_;
     bool done_ = false;
+    bool combined_ = false;
 };
 
 }  // namespace
@@ -595,6 +621,13 @@ std::vector<core::Storage::Metric> SqliteStorage::Metrics() const {
                        "WAL checkpoints the writer ran itself so that a long WAL could start over.",
                        static_cast<double>(checkpointer_->CatchUps())});
     return metrics;
+}
+
+void SqliteStorage::Write(const std::function<void(core::UnitOfWork&)>& body) {
+    lane_->RunCombined([&](Connection& connection) {
+        SqliteUnitOfWork uow(*this, connection);
+        body(uow);
+    });
 }
 
 std::unique_ptr<core::UnitOfWork> SqliteStorage::Begin(core::TxMode mode) {

@@ -5,6 +5,7 @@
 // still returns only once durable). Thread-safe.
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,8 @@ public:
     static int KnownVersion();
 
     std::unique_ptr<core::UnitOfWork> Begin(core::TxMode mode) override;
+    /// Concurrent writes run back to back on one thread and commit together (RunCombined).
+    void Write(const std::function<void(core::UnitOfWork&)>& body) override;
     bool Ping() override;
     std::string BackendName() const override { return "sqlite"; }
     int SchemaVersion() override;
