@@ -42,6 +42,10 @@ bool IsSubstanceClass(const std::string& name);
 nlohmann::json ToJson(const core::Product& product);
 nlohmann::json ToJson(const core::Lot& lot);
 nlohmann::json ToJson(const core::Dose& dose);
+/// A stored derivation as answered: doses store it without the top-level copy of the
+/// mitragynine figures (source, citation, explanation, estimate, range), which this adds back;
+/// a derivation stored whole (before that) comes back unchanged.
+nlohmann::json ExpandDerivation(nlohmann::json stored);
 /// The same, with the dose's derivation as answered (from NormalizeInto).
 nlohmann::json ToJson(const core::Dose& dose, nlohmann::json derivation);
 nlohmann::json ToJson(const core::Assessment& assessment);

@@ -383,11 +383,32 @@ bool SameDose(const core::Dose& stored, const DoseRequest& r) {
 /// Stores a new dose for `patient` unless its id exists (then the stored one is returned with
 /// 200, or 409 if the content differs).
 HttpResponse StoreDose(RequestContext& ctx, DoseRequest r, const char* action) {
+    // Products and lots never change once registered (no endpoint edits them), so the dose is
+    // normalised before its write transaction, off the single writer's time.
+    core::Dose normalised;
+    normalised.amount = r.amount;
+    normalised.unit = r.unit;
+    normalised.lot_id = r.lot_id;
+    normalised.product_id = r.product_id;
+    Json derivation;
+    {
+        std::optional<core::Product> product;
+        std::optional<core::Lot> lot;
+        if (r.product_id || r.lot_id) {
+            auto uow = ctx.services.storage.Begin(core::TxMode::kRead);
+            // The caller who may not write for this patient learns nothing of the clinic's
+            // products: the same answer as the write's own check.
+            const core::Patient patient =
+                RequirePatient(*uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
+            ResolveProductAndLot(*uow, patient.organization_id, normalised.product_id, r.lot_id,
+                                 product, lot);
+        }
+        derivation = NormalizeInto(normalised, product, lot, Catalogs());
+    }
     auto store = [&]() -> HttpResponse {
         std::optional<core::Patient> patient;
         std::optional<core::Dose> existing;
-        core::Dose dose;
-        Json derivation;
+        core::Dose dose = normalised;
         ctx.services.storage.Write([&](core::UnitOfWork& uow) {
             patient = RequirePatient(uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
             if (r.id) {
@@ -399,21 +420,10 @@ HttpResponse StoreDose(RequestContext& ctx, DoseRequest r, const char* action) {
                     return;  // a retry: nothing new to store
                 }
             }
-            dose = core::Dose{};
             dose.id = r.id.value_or(ctx.NewId());
             dose.organization_id = patient->organization_id;
             dose.patient_id = patient->id;
             dose.taken_at_ms = r.taken_at_ms.value_or(ctx.Now());
-            dose.amount = r.amount;
-            dose.unit = r.unit;
-            std::optional<core::Product> product;
-            std::optional<core::Lot> lot;
-            std::optional<std::string> product_id = r.product_id;
-            ResolveProductAndLot(uow, patient->organization_id, product_id, r.lot_id, product,
-                                 lot);
-            dose.product_id = product_id;
-            dose.lot_id = r.lot_id;
-            derivation = NormalizeInto(dose, product, lot, Catalogs());
             dose.recorded_by = ctx.Me().user.id;
             dose.recorded_at_ms = dose.updated_at_ms = ctx.Now();
             uow.Doses().Insert(dose);
@@ -423,7 +433,7 @@ HttpResponse StoreDose(RequestContext& ctx, DoseRequest r, const char* action) {
             return JsonResponse(200, ToJson(*existing));
         }
         EvaluateAfterCommit(ctx, *patient);
-        return JsonResponse(201, ToJson(dose, std::move(derivation)));
+        return JsonResponse(201, ToJson(dose, derivation));
     };
     try {
         return store();

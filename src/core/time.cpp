@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <string>
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -135,16 +136,32 @@ bool IsValidTimeZone(const std::string& zone) {
     }
 }
 
+namespace {
+
+/// The zone named `name`: looked up once per thread and name in a row (a patient's whole record
+/// is converted in one zone; locate_zone searches the database by name each time).
+const date::time_zone* Zone(const std::string& name) {
+    thread_local std::string last_name;
+    thread_local const date::time_zone* last_zone = nullptr;
+    if (last_zone == nullptr || name != last_name) {
+        last_zone = date::locate_zone(name);  // throws for an unknown name, caching nothing
+        last_name = name;
+    }
+    return last_zone;
+}
+
+}  // namespace
+
 std::int32_t LocalDay(std::int64_t unix_ms, const std::string& zone) {
     const date::sys_time<milliseconds> tp{milliseconds{unix_ms}};
-    const auto local = date::make_zoned(zone, tp).get_local_time();
+    const auto local = date::make_zoned(Zone(zone), tp).get_local_time();
     return static_cast<std::int32_t>(date::floor<date::days>(local).time_since_epoch().count());
 }
 
 std::int64_t LocalDayStartMs(std::int32_t day, const std::string& zone) {
     const date::local_days local{date::days{day}};
     // A zone may skip midnight (DST at 00:00): take the earliest instant of that local day.
-    const auto zoned = date::make_zoned(zone, local, date::choose::earliest);
+    const auto zoned = date::make_zoned(Zone(zone), local, date::choose::earliest);
     return std::chrono::duration_cast<milliseconds>(
                zoned.get_sys_time().time_since_epoch())
         .count();
