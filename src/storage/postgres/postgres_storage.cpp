@@ -291,9 +291,8 @@ public:
     AuditEntry Append(AuditEntry e) override {
         std::int64_t seq = 0;
         std::string prev;
-        c_.Prepare(q::kAuditEnsureHead).Bind(1, e.organization_id).Run();
         {
-            auto st = c_.Prepare(q::kAuditHead);
+            auto st = c_.Prepare(q::kAuditLockHead);
             st.Bind(1, e.organization_id);
             if (st.Step()) {
                 seq = st.Int(0);
@@ -303,12 +302,10 @@ public:
         e.seq = seq + 1;
         e.prev_hash = prev;
         e.hash = crypto::Sha256Hex(core::CanonicalAuditRecord(e));
-        c_.Prepare(q::kAuditInsert).Bind(1, e.organization_id).Bind(2, e.seq).Bind(3, e.at_ms)
-            .Bind(4, e.actor_user_id).Bind(5, e.action).Bind(6, e.subject_type)
+        c_.Prepare(q::kAuditInsertAndSetHead).Bind(1, e.organization_id).Bind(2, e.seq)
+            .Bind(3, e.at_ms).Bind(4, e.actor_user_id).Bind(5, e.action).Bind(6, e.subject_type)
             .Bind(7, e.subject_id).Bind(8, e.patient_id).Bind(9, e.outcome).Bind(10, e.prev_hash)
             .Bind(11, e.hash).Run();
-        c_.Prepare(q::kAuditSetHead).Bind(1, e.organization_id).Bind(2, e.seq).Bind(3, e.hash)
-            .Run();
         return e;
     }
     std::vector<AuditEntry> ListAll() override {

@@ -104,19 +104,17 @@ inline constexpr const char kConsentActive[] =
 #define MITRA_AUDIT_COLUMNS                                                              \
     "organization_id, seq, at_ms, actor_user_id, action, subject_type, subject_id, "     \
     "patient_id, outcome, prev_hash, hash"
-// Append serialises per organization across processes: the head row is created first (so
-// there is always a row to lock), then locked FOR UPDATE until the transaction ends.
-inline constexpr const char kAuditEnsureHead[] =
+// Append serialises per organization across processes, in two round trips: the first creates
+// the head row if there is none and locks it until the transaction ends (an upsert that always
+// returns the row: DO UPDATE takes the row lock as FOR UPDATE would); the second inserts the
+// entry and moves the head in one statement.
+inline constexpr const char kAuditLockHead[] =
     "INSERT INTO audit_heads (organization_id, seq, hash) VALUES ($1, 0, '') "
-    "ON CONFLICT (organization_id) DO NOTHING";
-inline constexpr const char kAuditHead[] =
-    "SELECT seq, hash FROM audit_heads WHERE organization_id = $1 FOR UPDATE";
-inline constexpr const char kAuditInsert[] =
-    "INSERT INTO audit_log (" MITRA_AUDIT_COLUMNS ") VALUES "
-    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING";
-inline constexpr const char kAuditSetHead[] =
-    "INSERT INTO audit_heads (organization_id, seq, hash) VALUES ($1, $2, $3) "
-    "ON CONFLICT (organization_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+    "ON CONFLICT (organization_id) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash";
+inline constexpr const char kAuditInsertAndSetHead[] =
+    "WITH entry AS (INSERT INTO audit_log (" MITRA_AUDIT_COLUMNS ") VALUES "
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING) "
+    "UPDATE audit_heads SET seq = $2, hash = $11 WHERE organization_id = $1";
 inline constexpr const char kAuditAll[] =
     "SELECT " MITRA_AUDIT_COLUMNS " FROM audit_log ORDER BY organization_id, seq";
 inline constexpr const char kAuditHeads[] =

@@ -226,11 +226,11 @@ void WriteLane<Connection, Traits>::RunTask(Task& task) {
         }
         return;
     }
+    // A task's savepoint is never released: the next task's nests inside it and the batch's
+    // COMMIT ends them all, which saves a statement (a round trip on PostgreSQL) per write.
+    // ROLLBACK TO undoes the most recent savepoint of that name: this task's own.
     try {
         (*task.body)(*connection_);
-        if (!fresh) {
-            connection_->Exec("RELEASE mitra_uow");
-        }
     } catch (...) {
         task.error = std::current_exception();
         try {
@@ -241,7 +241,6 @@ void WriteLane<Connection, Traits>::RunTask(Task& task) {
                 open_ = false;  // the batch held only this task: nothing else is lost
             } else if (Traits::InTransaction(*connection_)) {
                 connection_->Exec("ROLLBACK TO mitra_uow");
-                connection_->Exec("RELEASE mitra_uow");
             }
         } catch (const std::exception&) {
             // Handled below: the transaction is no longer usable.
