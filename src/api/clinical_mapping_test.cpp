@@ -27,7 +27,8 @@ core::Lot AssayedLot() {
     lot.code = "B-7";
     lot.mitragynine_mg_per_g = 15.0;
     lot.hydroxymitragynine_mg_per_g = 0.2;
-    lot.assay_json = R"({"mitragynine_mg_per_g":15,"hydroxymitragynine_mg_per_g":0.2,"lab":"Lab A"})";
+    lot.assay_json =
+        R"({"mitragynine_mg_per_g":15,"hydroxymitragynine_mg_per_g":0.2,"lab":"Lab A"})";
     return lot;
 }
 

@@ -393,39 +393,11 @@ public:
     /// set, connection null) a write transaction in the write lane's current batch.
     PostgresUnitOfWork(PostgresStorage& storage, std::unique_ptr<Connection> connection,
                        WriteLane* lane)
-        : storage_(storage),
-          lane_(lane),
-          connection_(std::move(connection)),
-          c_(lane_ != nullptr ? lane_->Enter() : *connection_),
-          orgs_(c_),
-          users_(c_),
-          patients_(c_),
-          sessions_(c_),
-          consents_(c_),
-          audit_(c_),
-          throttles_(c_),
-          history_(c_),
-          clinical_(c_),
-          supervision_(c_),
-          notes_(c_) {}
+        : PostgresUnitOfWork(storage, lane, std::move(connection), nullptr) {}
     /// A write UnitOfWork in a combined batch (WriteLane::RunCombined): the lane's combiner
     /// opens, keeps or undoes its changes, so Commit only marks it done.
     PostgresUnitOfWork(PostgresStorage& storage, Connection& combined)
-        : storage_(storage),
-          lane_(nullptr),
-          c_(combined),
-          orgs_(c_),
-          users_(c_),
-          patients_(c_),
-          sessions_(c_),
-          consents_(c_),
-          audit_(c_),
-          throttles_(c_),
-          history_(c_),
-          clinical_(c_),
-          supervision_(c_),
-          notes_(c_),
-          combined_(true) {}
+        : PostgresUnitOfWork(storage, nullptr, nullptr, &combined) {}
     ~PostgresUnitOfWork() override {
         if (combined_) {
             return;
@@ -481,6 +453,24 @@ public:
     }
 
 private:
+    PostgresUnitOfWork(PostgresStorage& storage, WriteLane* lane,
+                       std::unique_ptr<Connection> connection, Connection* combined)
+        : storage_(storage),
+          lane_(lane),
+          connection_(std::move(connection)),
+          c_(combined != nullptr ? *combined : lane_ != nullptr ? lane_->Enter() : *connection_),
+          orgs_(c_),
+          users_(c_),
+          patients_(c_),
+          sessions_(c_),
+          consents_(c_),
+          audit_(c_),
+          throttles_(c_),
+          history_(c_),
+          clinical_(c_),
+          supervision_(c_),
+          notes_(c_),
+          combined_(combined != nullptr) {}
     PostgresStorage& storage_;
     WriteLane* lane_;
     std::unique_ptr<Connection> connection_;

@@ -69,6 +69,9 @@ private:
     /// Leaves the lane; flushes the batch when nobody waits (or it is full). When `member` is
     /// set, waits until `batch` is over and throws if it failed.
     void Leave(bool member, std::uint64_t batch);
+    /// The owner gives up the lane (mutex_ held): COMMITs the batch unless someone waits to
+    /// join it (or it is full), counts it, and frees the lane.
+    void EndOwnership(std::unique_lock<std::mutex>& lock);
     /// Records that the open batch is lost (caller holds mutex_).
     void FailOpenBatchLocked(const std::string& why);
     /// COMMIT (or ROLLBACK when empty) the outer transaction; owner only, without mutex_.
@@ -294,33 +297,7 @@ void WriteLane<Connection, Traits>::Combine(std::unique_lock<std::mutex>& lock) 
     }
     // End the batch as Leave does: COMMIT now unless a UnitOfWork is waiting to join it (the
     // last of those then commits for everyone).
-    const std::uint64_t batch = batch_;
-    const bool flush = waiting_ == 0 || members_ >= max_batch_ || !open_;
-    if (flush) {
-        const bool has_members = members_ > 0 && failures_.count(batch) == 0;
-        lock.unlock();
-        std::string error;
-        ErrorCode code = ErrorCode::kUnavailable;
-        const bool ok = Flush(has_members, error, code);
-        lock.lock();
-        if (ok && has_members) {
-            commits_.fetch_add(1, std::memory_order_relaxed);
-            committed_writes_.fetch_add(static_cast<std::uint64_t>(members_),
-                                        std::memory_order_relaxed);
-        }
-        members_ = 0;
-        if (!ok) {
-            failures_.emplace(batch, std::make_pair(code, error));
-        }
-        finished_batch_ = batch;
-        durable_.notify_all();
-    }
-    busy_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           std::chrono::steady_clock::now() - owned_since_)
-                           .count(),
-                       std::memory_order_relaxed);
-    busy_ = false;
-    lane_free_.notify_one();
+    EndOwnership(lock);
     // The next queued task combines the next batch; this thread finishes this one's tasks.
     if (queued_.empty()) {
         combining_ = false;
@@ -446,8 +423,7 @@ void WriteLane<Connection, Traits>::FailOpenBatchLocked(const std::string& why) 
 }
 
 template <typename Connection, typename Traits>
-void WriteLane<Connection, Traits>::Leave(bool member, std::uint64_t batch) {
-    std::unique_lock lock(mutex_);
+void WriteLane<Connection, Traits>::EndOwnership(std::unique_lock<std::mutex>& lock) {
     const bool flush = waiting_ == 0 || members_ >= max_batch_ || !open_;
     if (flush) {
         const std::uint64_t flushing = batch_;
@@ -475,6 +451,12 @@ void WriteLane<Connection, Traits>::Leave(bool member, std::uint64_t batch) {
                        std::memory_order_relaxed);
     busy_ = false;
     lane_free_.notify_one();
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::Leave(bool member, std::uint64_t batch) {
+    std::unique_lock lock(mutex_);
+    EndOwnership(lock);
     if (!member) {
         return;
     }

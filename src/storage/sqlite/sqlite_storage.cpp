@@ -409,21 +409,7 @@ public:
     /// transaction on the write lane.
     SqliteUnitOfWork(SqliteStorage& storage, std::unique_ptr<Connection> connection,
                      WriteLane* lane)
-        : storage_(storage),
-          lane_(lane),
-          connection_(std::move(connection)),
-          c_(lane_ != nullptr ? lane_->Enter() : *connection_),
-          orgs_(c_),
-          users_(c_),
-          patients_(c_),
-          sessions_(c_),
-          consents_(c_),
-          audit_(c_),
-          throttles_(c_),
-          history_(c_),
-          clinical_(c_),
-          supervision_(c_),
-          notes_(c_) {
+        : SqliteUnitOfWork(storage, lane, std::move(connection), nullptr) {
         if (lane_ == nullptr) {
             try {
                 connection_->Exec("BEGIN");
@@ -436,21 +422,7 @@ public:
     /// A write UnitOfWork in a combined batch (WriteLane::RunCombined): the lane's combiner
     /// opens, keeps or undoes its changes, so Commit only marks it done.
     SqliteUnitOfWork(SqliteStorage& storage, Connection& combined)
-        : storage_(storage),
-          lane_(nullptr),
-          c_(combined),
-          orgs_(c_),
-          users_(c_),
-          patients_(c_),
-          sessions_(c_),
-          consents_(c_),
-          audit_(c_),
-          throttles_(c_),
-          history_(c_),
-          clinical_(c_),
-          supervision_(c_),
-          notes_(c_),
-          combined_(true) {}
+        : SqliteUnitOfWork(storage, nullptr, nullptr, &combined) {}
     ~SqliteUnitOfWork() override {
         if (combined_) {
             return;
@@ -508,6 +480,24 @@ public:
     }
 
 private:
+    SqliteUnitOfWork(SqliteStorage& storage, WriteLane* lane,
+                     std::unique_ptr<Connection> connection, Connection* combined)
+        : storage_(storage),
+          lane_(lane),
+          connection_(std::move(connection)),
+          c_(combined != nullptr ? *combined : lane_ != nullptr ? lane_->Enter() : *connection_),
+          orgs_(c_),
+          users_(c_),
+          patients_(c_),
+          sessions_(c_),
+          consents_(c_),
+          audit_(c_),
+          throttles_(c_),
+          history_(c_),
+          clinical_(c_),
+          supervision_(c_),
+          notes_(c_),
+          combined_(combined != nullptr) {}
     SqliteStorage& storage_;
     WriteLane* lane_;
     std::unique_ptr<Connection> connection_;
