@@ -90,6 +90,13 @@ SQL
 fi
 
 # --- mitra through HTTP -----------------------------------------------------------------------
+server_cpu_ticks() {  # PID -> user + system clock ticks of the process so far
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+server_switches() {  # PID -> voluntary + involuntary context switches of all its threads
+    cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
+
 bench_mitra() {  # NAME DATABASE_URL
     local name="$1" db="$2" password="bench-password-1"
     local org clinician pids=() i
@@ -136,14 +143,26 @@ bench_mitra() {  # NAME DATABASE_URL
             line "ceiling: SQLite C, 1 row/tx, FULL, $c client(s), before" "$ceil_before"
         fi
         before="$(curl -sf "$base/metrics" | grep -E '^mitra_(sqlite|postgres)_' || true)"
+        local cpu_before cpu_after switches_before switches_after
+        cpu_before="$(server_cpu_ticks "$server")"
+        switches_before="$(server_switches "$server")"
         out="$(wrk -t1 -c"$c" -d"${DURATION}s" -s "$ROOT/bench/storage/dose.lua" "$base" |
             awk '/^RESULT/')"
         read -r _ requests seconds non2xx sockerr p50 p99 <<<"$out"
         rate="$(awk -v r="$requests" -v n="$non2xx" -v s="$seconds" 'BEGIN { printf "%.1f", (r - n) / s }')"
         RESULT[${name}_$c]="$rate"
         acknowledged=$((acknowledged + requests - non2xx))
+        cpu_after="$(server_cpu_ticks "$server")"
+        switches_after="$(server_switches "$server")"
         line "mitra API ${ENDPOINT:-dose} write, $name, $c conn" "$rate" \
             "p50 ${p50} ms  p99 ${p99} ms  non-2xx $non2xx  socket errors $sockerr"
+        # What one write costs the server: CPU (user + system, all its threads) and thread
+        # switches. With 2 cores shared by wrk, the server and (for PostgreSQL) its backends,
+        # CPU per write bounds the rate as surely as the disk does.
+        awk -v t="$((cpu_after - cpu_before))" -v hz="$(getconf CLK_TCK)" \
+            -v w="$((switches_after - switches_before))" -v n="$((requests - non2xx))" \
+            -v s="$seconds" 'BEGIN { if (n > 0) printf "    server: %.0f us CPU per write (%.2f cores), %.1f thread switches per write\n",
+                1e6 * t / hz / n, t / hz / s, w / n }'
         after="$(curl -sf "$base/metrics" | grep -E '^mitra_(sqlite|postgres)_' || true)"
         if [[ -n "$after" ]]; then  # how well concurrent commits were grouped
             printf '%s\n%s\n' "$before" "$after" | awk -v s="$seconds" '
