@@ -732,29 +732,33 @@ HttpResponse ListAssessments(RequestContext& ctx) {
 
 // ------------------------------------------------- substance use, medications, adverse events
 
-/// Runs `insert` in a write transaction unless `existing` finds the id (then `same` decides
-/// between 200 with the stored record and 409).
+/// Runs `insert` as a combined write (Storage::Write) unless `find` finds the id (then `same`
+/// decides between 200 with the stored record and 409).
 template <typename T, typename Find, typename Same, typename Insert, typename ToJsonFn>
 HttpResponse IdempotentCreate(RequestContext& ctx, const std::optional<std::string>& id, Find find,
                               Same same, Insert insert, ToJsonFn to_json) {
     auto store = [&]() -> HttpResponse {
-        auto uow = ctx.services.storage.Begin(core::TxMode::kWrite);
-        const core::Patient patient =
-            RequirePatient(*uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
-        if (id) {
-            std::optional<T> existing = find(*uow, patient.organization_id, *id);
-            if (existing) {
-                if (existing->patient_id != patient.id || !same(*existing)) {
-                    IdTaken();
+        std::optional<core::Patient> patient;
+        std::optional<T> existing;
+        std::optional<T> created;
+        ctx.services.storage.Write([&](core::UnitOfWork& uow) {
+            patient = RequirePatient(uow, ctx, PatientOf(ctx), PatientAccess::kWrite);
+            if (id) {
+                existing = find(uow, patient->organization_id, *id);
+                if (existing) {
+                    if (existing->patient_id != patient->id || !same(*existing)) {
+                        IdTaken();
+                    }
+                    return;  // a retry: nothing new to store
                 }
-                return JsonResponse(200, to_json(*existing));
             }
+            created = insert(uow, *patient);
+        });
+        if (existing) {
+            return JsonResponse(200, to_json(*existing));
         }
-        T created = insert(*uow, patient);
-        uow->Commit();
-        uow.reset();  // release the connection before evaluating
-        EvaluateAfterCommit(ctx, patient);
-        return JsonResponse(201, to_json(created));
+        EvaluateAfterCommit(ctx, *patient);
+        return JsonResponse(201, to_json(*created));
     };
     try {
         return store();
