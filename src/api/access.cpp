@@ -25,17 +25,15 @@ core::Patient RequirePatient(core::UnitOfWork& uow, const RequestContext& ctx,
         throw ForbiddenError("researchers see de-identified study data only");
     }
     const std::string pid = PathId(pid_param, "patient");
-    bool allowed = false;
+    std::optional<core::Patient> patient;
     if (me.user.role == core::Role::kPatient) {
-        allowed = me.user.patient_id == pid;
+        if (me.user.patient_id == pid) {
+            patient = uow.Patients().FindById(me.organization.id, pid);
+        }
     } else if (me.user.role == core::Role::kClinician) {
-        allowed = uow.Consents().IsActive(me.organization.id, pid, me.user.id,
-                                          core::ConsentPurpose::kCare);
+        patient = uow.Patients().FindIfConsented(me.organization.id, pid, me.user.id,
+                                                 core::ConsentPurpose::kCare);
     }
-    if (!allowed) {
-        throw NotFoundError("no such patient");
-    }
-    auto patient = uow.Patients().FindById(me.organization.id, pid);
     if (!patient) {
         throw NotFoundError("no such patient");
     }

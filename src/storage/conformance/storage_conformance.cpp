@@ -286,6 +286,23 @@ TEST_P(StorageConformanceTest, ConsentGrantsAndRevokes) {
                                                       core::ConsentPurpose::kCare);
         ASSERT_EQ(listed.size(), 1u);
         EXPECT_EQ(listed[0].id, f.patient.id);
+        const auto found = uow->Patients().FindIfConsented(f.org.id, f.patient.id,
+                                                           f.clinician.id,
+                                                           core::ConsentPurpose::kCare);
+        ASSERT_TRUE(found.has_value());
+        EXPECT_EQ(found->timezone, "Europe/Paris");
+        EXPECT_FALSE(uow->Patients()
+                         .FindIfConsented(f.org.id, f.patient.id, f.clinician.id,
+                                          core::ConsentPurpose::kResearch)
+                         .has_value());
+        EXPECT_FALSE(uow->Patients()
+                         .FindIfConsented(f.org.id, f.patient.id, f.patient_user.id,
+                                          core::ConsentPurpose::kCare)
+                         .has_value());  // names another grantee
+        EXPECT_FALSE(uow->Patients()
+                         .FindIfConsented("01900000-0000-7000-8000-0000000000ff", f.patient.id,
+                                          f.clinician.id, core::ConsentPurpose::kCare)
+                         .has_value());  // another clinic
     }
     {
         auto uow = storage_->Begin(TxMode::kWrite);
@@ -295,6 +312,10 @@ TEST_P(StorageConformanceTest, ConsentGrantsAndRevokes) {
     auto uow = storage_->Begin(TxMode::kRead);
     EXPECT_FALSE(uow->Consents().IsActive(f.org.id, f.patient.id, f.clinician.id,
                                           core::ConsentPurpose::kCare));
+    EXPECT_FALSE(uow->Patients()
+                     .FindIfConsented(f.org.id, f.patient.id, f.clinician.id,
+                                      core::ConsentPurpose::kCare)
+                     .has_value());  // revoked: access ends at once
     EXPECT_TRUE(uow->Patients()
                     .ListConsentedTo(f.org.id, f.clinician.id, core::ConsentPurpose::kCare)
                     .empty());

@@ -62,6 +62,11 @@ inline constexpr const char kPatientById[] =
     "SELECT " MITRA_PATIENT_COLUMNS " FROM patients p WHERE p.organization_id = $1 AND p.id = $2";
 inline constexpr const char kPatientByOrg[] =
     "SELECT " MITRA_PATIENT_COLUMNS " FROM patients p WHERE p.organization_id = $1 ORDER BY p.id";
+inline constexpr const char kPatientIfConsented[] =
+    "SELECT " MITRA_PATIENT_COLUMNS " FROM patients p WHERE p.organization_id = $1 AND "
+    "p.id = $2 AND EXISTS (SELECT 1 FROM consents c WHERE c.organization_id = $1 AND "
+    "c.patient_id = $2 AND c.grantee_user_id = $3 AND c.purpose = $4 AND "
+    "c.revoked_at_ms IS NULL)";
 inline constexpr const char kPatientConsented[] =
     "SELECT " MITRA_PATIENT_COLUMNS " FROM patients p WHERE p.organization_id = $1 AND p.id IN ("
     "SELECT c.patient_id FROM consents c WHERE c.organization_id = $1 AND "

@@ -212,6 +212,13 @@ public:
         }
         return out;
     }
+    std::optional<Patient> FindIfConsented(const std::string& org_id, const std::string& id,
+                                           const std::string& grantee,
+                                           core::ConsentPurpose purpose) override {
+        auto st = c_.Prepare(q::kPatientIfConsented);
+        st.Bind(1, org_id).Bind(2, id).Bind(3, grantee).Bind(4, core::PurposeName(purpose));
+        return st.Step() ? std::optional(ReadPatient(st)) : std::nullopt;
+    }
 
 private:
     Connection& c_;
