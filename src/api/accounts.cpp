@@ -222,18 +222,16 @@ std::optional<Principal> Authenticate(ApiServices& services, const std::string& 
     }
     const std::string token_hash = crypto::Sha256Hex(token);
     auto uow = services.storage.Begin(core::TxMode::kRead);
-    auto session = uow->Sessions().FindByTokenHash(token_hash);
+    auto signed_in = uow->Sessions().FindSignedIn(token_hash);  // session, user, org: one read
     const std::int64_t now = services.clock.NowMs();
-    if (!session || session->revoked_at_ms || session->expires_at_ms <= now) {
+    if (!signed_in || signed_in->session.revoked_at_ms ||
+        signed_in->session.expires_at_ms <= now || signed_in->user.disabled) {
         return std::nullopt;
     }
-    auto user = uow->Users().FindById(session->organization_id, session->user_id);
-    auto org = uow->Organizations().FindById(session->organization_id);
-    if (!user || !org || user->disabled) {
-        return std::nullopt;
-    }
-    const bool restricted = SecondFactorRequired(*org, *user) && !user->totp_enabled;
-    return Principal{std::move(*user), std::move(*org), token_hash, restricted};
+    core::User& user = signed_in->user;
+    core::Organization& org = signed_in->organization;
+    const bool restricted = SecondFactorRequired(org, user) && !user.totp_enabled;
+    return Principal{std::move(user), std::move(org), token_hash, restricted};
 }
 
 void Logout(ApiServices& services, const Principal& principal) {

@@ -62,11 +62,21 @@ public:
                                                    ConsentPurpose purpose) = 0;
 };
 
+/// A session with the user and organization it signs in (SessionRepository::FindSignedIn).
+struct SignedIn {
+    Session session;
+    User user;
+    Organization organization;
+};
+
 class SessionRepository {
 public:
     virtual ~SessionRepository() = default;
     virtual void Insert(const Session& session) = 0;
     virtual std::optional<Session> FindByTokenHash(const std::string& token_hash) = 0;
+    /// The session of `token_hash` with its user and organization, in one query; none if any
+    /// of the three is missing. Expiry, revocation and a disabled user are the caller's to check.
+    virtual std::optional<SignedIn> FindSignedIn(const std::string& token_hash) = 0;
     virtual void Revoke(const std::string& token_hash, std::int64_t at_ms) = 0;
     virtual void RevokeAllForUser(const std::string& org_id, const std::string& user_id,
                                   std::int64_t at_ms) = 0;

@@ -266,6 +266,52 @@ TEST_P(StorageConformanceTest, SessionsRevokeAtOnce) {
     EXPECT_EQ(uow->Sessions().FindByTokenHash("hash1")->revoked_at_ms, 20);
 }
 
+// Sign-in reads the session, its user and its organization in one query: every field as the
+// three separate reads give it.
+TEST_P(StorageConformanceTest, FindSignedInJoinsSessionUserAndOrganization) {
+    Fixture f;
+    f.org.require_totp = true;
+    f.clinician.totp_enabled = true;
+    f.clinician.totp_secret = "secret";
+    f.Insert(*storage_);
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Sessions().Insert({"hash2", f.org.id, f.clinician.id, 10, 1000, std::nullopt});
+        uow->Sessions().Insert({"hash3", f.org.id, f.patient_user.id, 11, 2000, std::nullopt});
+        uow->Sessions().Revoke("hash3", 15);
+        uow->Commit();
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    const auto signed_in = uow->Sessions().FindSignedIn("hash2");
+    ASSERT_TRUE(signed_in.has_value());
+    const auto session = uow->Sessions().FindByTokenHash("hash2");
+    const auto user = uow->Users().FindById(f.org.id, f.clinician.id);
+    const auto org = uow->Organizations().FindById(f.org.id);
+    ASSERT_TRUE(session && user && org);
+    EXPECT_EQ(signed_in->session.token_hash, session->token_hash);
+    EXPECT_EQ(signed_in->session.organization_id, session->organization_id);
+    EXPECT_EQ(signed_in->session.user_id, session->user_id);
+    EXPECT_EQ(signed_in->session.expires_at_ms, 1000);
+    EXPECT_FALSE(signed_in->session.revoked_at_ms.has_value());
+    EXPECT_EQ(signed_in->user.id, user->id);
+    EXPECT_EQ(signed_in->user.email, "doc@example.org");
+    EXPECT_EQ(signed_in->user.role, core::Role::kClinician);
+    EXPECT_EQ(signed_in->user.totp_enabled, true);
+    EXPECT_EQ(signed_in->user.totp_secret, user->totp_secret);
+    EXPECT_EQ(signed_in->user.disabled, user->disabled);
+    EXPECT_EQ(signed_in->user.patient_id, user->patient_id);
+    EXPECT_EQ(signed_in->organization.id, org->id);
+    EXPECT_EQ(signed_in->organization.name, "Clinic A");
+    EXPECT_EQ(signed_in->organization.require_totp, true);
+    const auto other = uow->Sessions().FindSignedIn("hash3");  // each session its own user
+    ASSERT_TRUE(other.has_value());
+    EXPECT_EQ(other->user.id, f.patient_user.id);
+    EXPECT_EQ(other->user.role, core::Role::kPatient);
+    EXPECT_EQ(other->user.patient_id, f.patient.id);
+    EXPECT_EQ(other->session.revoked_at_ms, 15);
+    EXPECT_FALSE(uow->Sessions().FindSignedIn("nope").has_value());
+}
+
 TEST_P(StorageConformanceTest, ConsentGrantsAndRevokes) {
     Fixture f;
     f.Insert(*storage_);

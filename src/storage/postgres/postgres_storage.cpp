@@ -25,22 +25,24 @@ using core::Patient;
 using core::Session;
 using core::User;
 
-Organization ReadOrg(const Statement& st) {
-    return Organization{st.Text(0), st.Text(1), st.Int(2) != 0, st.Int(3)};
+/// `base`: the column the organization's (or user's) columns start at.
+Organization ReadOrg(const Statement& st, int base = 0) {
+    return Organization{st.Text(base), st.Text(base + 1), st.Int(base + 2) != 0,
+                        st.Int(base + 3)};
 }
 
-User ReadUser(const Statement& st) {
+User ReadUser(const Statement& st, int base = 0) {
     User user;
-    user.organization_id = st.Text(0);
-    user.id = st.Text(1);
-    user.email = st.Text(2);
-    user.role = core::ParseRole(st.Text(3)).value_or(core::Role::kPatient);
-    user.password_hash = st.Text(4);
-    user.totp_secret = st.Text(5);
-    user.totp_enabled = st.Int(6) != 0;
-    user.patient_id = st.OptText(7);
-    user.disabled = st.Int(8) != 0;
-    user.created_at_ms = st.Int(9);
+    user.organization_id = st.Text(base + 0);
+    user.id = st.Text(base + 1);
+    user.email = st.Text(base + 2);
+    user.role = core::ParseRole(st.Text(base + 3)).value_or(core::Role::kPatient);
+    user.password_hash = st.Text(base + 4);
+    user.totp_secret = st.Text(base + 5);
+    user.totp_enabled = st.Int(base + 6) != 0;
+    user.patient_id = st.OptText(base + 7);
+    user.disabled = st.Int(base + 8) != 0;
+    user.created_at_ms = st.Int(base + 9);
     return user;
 }
 
@@ -237,6 +239,16 @@ public:
             return std::nullopt;
         }
         return Session{st.Text(1), st.Text(0), st.Text(2), st.Int(3), st.Int(4), st.OptInt(5)};
+    }
+    std::optional<core::SignedIn> FindSignedIn(const std::string& token_hash) override {
+        auto st = c_.Prepare(q::kSessionSignedIn);
+        st.Bind(1, token_hash);
+        if (!st.Step()) {
+            return std::nullopt;
+        }
+        return core::SignedIn{
+            Session{st.Text(1), st.Text(0), st.Text(2), st.Int(3), st.Int(4), st.OptInt(5)},
+            ReadUser(st, 6), ReadOrg(st, 16)};
     }
     void Revoke(const std::string& token_hash, std::int64_t at_ms) override {
         c_.Prepare(q::kSessionRevoke).Bind(1, token_hash).Bind(2, at_ms).Run();

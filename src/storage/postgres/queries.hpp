@@ -80,6 +80,14 @@ inline constexpr const char kSessionInsert[] =
 inline constexpr const char kSessionByHash[] =
     "SELECT organization_id, token_hash, user_id, created_at_ms, expires_at_ms, revoked_at_ms "
     "FROM sessions WHERE token_hash = $1";
+// The session, its user (columns 6-15, as MITRA_USER_COLUMNS) and its organization (16-19).
+inline constexpr const char kSessionSignedIn[] =
+    "SELECT s.organization_id, s.token_hash, s.user_id, s.created_at_ms, s.expires_at_ms, "
+    "s.revoked_at_ms, u.organization_id, u.id, u.email, u.role, u.password_hash, "
+    "u.totp_secret, u.totp_enabled, u.patient_id, u.disabled, u.created_at_ms, o.id, o.name, "
+    "o.require_totp, o.created_at_ms FROM sessions s JOIN users u ON "
+    "u.organization_id = s.organization_id AND u.id = s.user_id JOIN organizations o ON "
+    "o.id = s.organization_id WHERE s.token_hash = $1";
 inline constexpr const char kSessionRevoke[] =
     "UPDATE sessions SET revoked_at_ms = $2 WHERE token_hash = $1 AND revoked_at_ms IS NULL";
 inline constexpr const char kSessionRevokeUser[] =
