@@ -90,7 +90,7 @@ private:
     void Combine(std::unique_lock<std::mutex>& lock);
     /// Runs one task into the open batch (owner only, without mutex_).
     void RunTask(Task& task);
-    /// Opens a batch if none is open (owner only, without mutex_).
+    /// Opens a batch (BEGIN), replacing a lost connection first (owner only, without mutex_).
     void OpenBatch();
 
     std::unique_ptr<Connection> connection_;

@@ -433,7 +433,9 @@ public:
             try {
                 connection_->Exec("BEGIN");
             } catch (...) {
-                storage_.Release(std::move(connection_));
+                // The delegated constructor finished, so the destructor runs: nothing began to
+                // roll back, and it returns the connection to the pool.
+                done_ = true;
                 throw;
             }
         }
