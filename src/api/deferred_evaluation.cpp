@@ -13,6 +13,9 @@ void DeferredEvaluation::Enqueue(const std::string& organization_id,
                                  const std::string& patient_id,
                                  const std::string& actor_user_id) {
     std::unique_lock lock(mutex_);
+    // The thread sleeps until the queue is non-empty and then waits out the delay, which only
+    // Stop() cuts short: only the first patient queued needs to wake it, not every write.
+    const bool wake = queued_.empty();
     queued_.try_emplace(Key(organization_id, patient_id), actor_user_id);
     enqueued_.fetch_add(1, std::memory_order_release);
     if (stopping_) {
@@ -26,7 +29,10 @@ void DeferredEvaluation::Enqueue(const std::string& organization_id,
         }
         return;
     }
-    wake_.notify_one();
+    lock.unlock();  // so the woken thread does not block on the mutex straight away
+    if (wake) {
+        wake_.notify_one();
+    }
 }
 
 void DeferredEvaluation::Barrier() {
