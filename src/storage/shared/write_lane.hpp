@@ -78,13 +78,17 @@ private:
     bool Flush(bool has_members, std::string& error, ErrorCode& code);
 
     struct Task {
-        const std::function<void(Connection&)>* body;
+        const std::function<void(Connection&)>* body = nullptr;
         std::exception_ptr error;  // the body's own failure (its changes are undone)
         std::uint64_t batch = 0;   // the batch holding its changes; 0: none
         bool done = false;         // the caller may return
         bool lead = false;         // the caller is to combine the next batch
-        std::condition_variable wake;  // done or lead changed (under mutex_)
+        std::condition_variable wake;  // done or lead changed (set under mutex_)
     };
+    /// Shared by the caller and the combiner, so the combiner can signal a task after it has
+    /// let go of mutex_ (the woken caller then takes it at once instead of blocking on it)
+    /// even if the caller, waking on its own, has returned by then.
+    using TaskRef = std::shared_ptr<Task>;
     /// Owns the lane, runs the queued tasks into the open batch, ends the batch and completes
     /// the tasks; hands the combining on to the next queued task. Called by the combiner only.
     void Combine(std::unique_lock<std::mutex>& lock);
@@ -108,7 +112,7 @@ private:
     std::uint64_t batch_ = 0;           // number of the open (or last) batch
     std::uint64_t finished_batch_ = 0;  // batches end in order: every batch <= this is over
     std::map<std::uint64_t, std::pair<ErrorCode, std::string>> failures_;  // failed batches
-    std::vector<Task*> queued_;          // combined writes not yet run
+    std::vector<TaskRef> queued_;        // combined writes not yet run
     bool combining_ = false;             // some thread combines (or is about to)
 
     std::chrono::steady_clock::time_point owned_since_;  // owner-only
@@ -188,9 +192,11 @@ void WriteLane<Connection, Traits>::OpenBatch() {
 
 template <typename Connection, typename Traits>
 void WriteLane<Connection, Traits>::RunCombined(const std::function<void(Connection&)>& body) {
-    Task task{&body};
+    const TaskRef shared = std::make_shared<Task>();
+    Task& task = *shared;
+    task.body = &body;
     std::unique_lock lock(mutex_);
-    queued_.push_back(&task);
+    queued_.push_back(shared);
     if (!combining_) {
         combining_ = true;
         task.lead = true;
@@ -277,9 +283,9 @@ void WriteLane<Connection, Traits>::Combine(std::unique_lock<std::mutex>& lock) 
     busy_ = true;
     owned_since_ = std::chrono::steady_clock::now();
     // Run what is queued, and what arrives meanwhile, up to a full batch.
-    std::vector<Task*> ran;
+    std::vector<TaskRef> ran;
     while (!queued_.empty() && members_ < max_batch_) {
-        std::vector<Task*> take;
+        std::vector<TaskRef> take;
         take.swap(queued_);
         lock.unlock();
         for (std::size_t i = 0; i < take.size(); ++i) {
@@ -291,26 +297,35 @@ void WriteLane<Connection, Traits>::Combine(std::unique_lock<std::mutex>& lock) 
                 break;
             }
             RunTask(*take[i]);
-            ran.push_back(take[i]);
+            ran.push_back(std::move(take[i]));
         }
         lock.lock();
     }
     // End the batch as Leave does: COMMIT now unless a UnitOfWork is waiting to join it (the
     // last of those then commits for everyone).
     EndOwnership(lock);
+    std::uint64_t last = 0;
+    for (const TaskRef& t : ran) {
+        last = t->batch > last ? t->batch : last;
+    }
     // The next queued task combines the next batch; this thread finishes this one's tasks.
+    // Signals go out once mutex_ is released; but the next combiner must not wait for this
+    // batch to end (a UnitOfWork may be the one to end it), so then it is woken first.
+    TaskRef next;
     if (queued_.empty()) {
         combining_ = false;
     } else {
-        queued_.front()->lead = true;
-        queued_.front()->wake.notify_one();
-    }
-    std::uint64_t last = 0;
-    for (const Task* t : ran) {
-        last = t->batch > last ? t->batch : last;
+        next = queued_.front();
+        next->lead = true;
+        if (finished_batch_ < last) {
+            lock.unlock();
+            next->wake.notify_one();
+            next.reset();
+            lock.lock();
+        }
     }
     durable_.wait(lock, [&] { return finished_batch_ >= last; });
-    for (Task* t : ran) {
+    for (const TaskRef& t : ran) {
         if (!t->error && t->batch != 0) {
             const auto failed = failures_.find(t->batch);
             if (failed != failures_.end()) {
@@ -319,8 +334,16 @@ void WriteLane<Connection, Traits>::Combine(std::unique_lock<std::mutex>& lock) 
             }
         }
         t->done = true;
+    }
+    lock.unlock();
+    if (next) {
+        next->wake.notify_one();
+    }
+    for (const TaskRef& t : ran) {
         t->wake.notify_one();
     }
+    ran.clear();  // a caller that has returned frees its task here
+    lock.lock();
 }
 
 template <typename Connection, typename Traits>
