@@ -1,6 +1,7 @@
 #include "storage/sqlite/connection.hpp"
 
 #include <cstring>
+#include <mutex>
 
 #include <sqlite3.h>
 
@@ -120,7 +121,21 @@ std::optional<double> Statement::OptReal(int column) const {
     return Real(column);
 }
 
+namespace {
+
+/// Once per process, before the first connection initialises SQLite: turn off its memory
+/// statistics, which take a process-wide mutex on every allocation of every connection (the
+/// write lane's and the readers' threads then queue on it). mitra reads no SQLite memory
+/// statistic. Fails harmlessly (SQLITE_MISUSE) if something else initialised SQLite first.
+void ConfigureSqliteOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
+
 Connection::Connection(const std::string& path) {
+    ConfigureSqliteOnce();
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
