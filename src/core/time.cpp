@@ -47,8 +47,39 @@ std::optional<date::year_month_day> ParseYmd(std::string_view text) {
 }  // namespace
 
 std::string FormatRfc3339(std::int64_t unix_ms) {
+    // Every JSON answer formats its times here, so it is written out digit by digit: through
+    // date::format (an ostringstream per call) it was 4 % of the server's CPU on a read.
     const date::sys_time<milliseconds> tp{milliseconds{unix_ms}};
-    return date::format("%FT%TZ", tp);
+    const auto day = date::floor<date::days>(tp);
+    const date::year_month_day ymd{day};
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+        return date::format("%FT%TZ", tp);  // never stored; kept exact all the same
+    }
+    const std::int64_t in_day = (tp - day).count();  // 0 .. 86'399'999
+    const auto put = [](char* at, std::int64_t value, int digits) {
+        for (int i = digits - 1; i >= 0; --i) {
+            at[i] = static_cast<char>('0' + value % 10);
+            value /= 10;
+        }
+    };
+    std::string out(24, '\0');  // YYYY-MM-DDTHH:MM:SS.mmmZ
+    char* p = out.data();
+    put(p, year, 4);
+    p[4] = '-';
+    put(p + 5, static_cast<unsigned>(ymd.month()), 2);
+    p[7] = '-';
+    put(p + 8, static_cast<unsigned>(ymd.day()), 2);
+    p[10] = 'T';
+    put(p + 11, in_day / 3'600'000, 2);
+    p[13] = ':';
+    put(p + 14, in_day / 60'000 % 60, 2);
+    p[16] = ':';
+    put(p + 17, in_day / 1000 % 60, 2);
+    p[19] = '.';
+    put(p + 20, in_day % 1000, 3);
+    p[23] = 'Z';
+    return out;
 }
 
 std::optional<std::int64_t> ParseRfc3339(std::string_view text) {

@@ -1,5 +1,10 @@
 #include "core/time.hpp"
 
+#include <chrono>
+#include <cstdint>
+#include <random>
+
+#include <date/date.h>
 #include <gtest/gtest.h>
 
 namespace mitra::core {
@@ -10,6 +15,30 @@ TEST(Rfc3339, RoundTripsUtc) {
     EXPECT_EQ(ParseRfc3339("2026-11-25T00:00:00Z"), 1795564800000LL);
     EXPECT_EQ(FormatRfc3339(1795564800123LL), "2026-11-25T00:00:00.123Z");
     EXPECT_EQ(ParseRfc3339("2026-11-25T00:00:00.123Z"), 1795564800123LL);
+}
+
+TEST(Rfc3339, FormatsEdgesByHand) {
+    EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000Z");
+    EXPECT_EQ(FormatRfc3339(-1), "1969-12-31T23:59:59.999Z");
+    // 2024-02-29T12:34:56Z = 1709210096 s (date -u -d 2024-02-29T12:34:56Z +%s): a leap day.
+    EXPECT_EQ(FormatRfc3339(1709210096789LL), "2024-02-29T12:34:56.789Z");
+    EXPECT_EQ(FormatRfc3339(253402300799999LL), "9999-12-31T23:59:59.999Z");
+}
+
+TEST(Rfc3339, FormatsAsTheDateLibraryDoes) {
+    // The reference is Howard Hinnant's date::format, which FormatRfc3339 used to call.
+    std::mt19937_64 random(20261203);
+    std::uniform_int_distribution<std::int64_t> any(-62'135'596'800'000LL, 253'402'300'799'999LL);
+    for (int i = 0; i < 20000; ++i) {
+        const std::int64_t ms = any(random);
+        const date::sys_time<std::chrono::milliseconds> tp{std::chrono::milliseconds{ms}};
+        ASSERT_EQ(FormatRfc3339(ms), date::format("%FT%TZ", tp)) << ms;
+        ASSERT_EQ(ParseRfc3339(FormatRfc3339(ms)), ms) << ms;
+    }
+    // Outside years 0000-9999 the library's own output stands.
+    const date::sys_time<std::chrono::milliseconds> far{
+        std::chrono::milliseconds{-62'200'000'000'000LL}};
+    EXPECT_EQ(FormatRfc3339(-62'200'000'000'000LL), date::format("%FT%TZ", far));
 }
 
 TEST(Rfc3339, AppliesOffsets) {
