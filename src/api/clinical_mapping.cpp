@@ -1,4 +1,5 @@
 #include "api/clinical_mapping.hpp"
+#include "api/json_output.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -349,7 +350,7 @@ Json NormalizeInto(core::Dose& dose, const std::optional<core::Product>& product
     if (!product) {
         derivation["note"] = "no product given: taken as leaf powder with no label claim";
     }
-    dose.derivation_json = derivation.dump();
+    dose.derivation_json = DumpJson(derivation);
     return ExpandDerivation(std::move(derivation));
 }
 

@@ -1,4 +1,5 @@
 #include "api/json_input.hpp"
+#include "api/json_output.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -293,7 +294,7 @@ std::optional<long long> QueryInt(const HttpRequest& request, const char* name, 
 HttpResponse JsonResponse(int status, const Json& body) {
     HttpResponse response;
     response.status = status;
-    response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+    response.body = DumpJson(body, Json::error_handler_t::replace);
     return response;
 }
 
