@@ -191,7 +191,10 @@ public:
     /// Runs `body` as one write transaction and returns once its changes are durable; if
     /// `body` throws, nothing of it is kept and the exception propagates. `body` does not call
     /// Commit. Unlike Begin(kWrite), a backend may run the bodies of concurrent callers back to
-    /// back on one thread and commit them together (fewer thread hand-offs per write).
+    /// back on one thread and commit them together (fewer thread hand-offs per write), and may
+    /// run a body again after rolling its first run back (when another body of the batch
+    /// failed): a body sets every result it hands out on each run, and has no effect outside
+    /// the UnitOfWork.
     virtual void Write(const std::function<void(UnitOfWork&)>& body) {
         auto uow = Begin(TxMode::kWrite);
         body(*uow);

@@ -1,10 +1,14 @@
 #include "storage/conformance/storage_conformance.hpp"
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <map>
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -116,13 +120,18 @@ std::string CombinedOrgId(int thread, int i) {
     return buf;
 }
 
-double CommittedWrites(const core::Storage& storage) {
+/// The backend's metric whose name ends with `suffix` (the prefix names the backend); -1 if none.
+double LaneMetric(const core::Storage& storage, std::string_view suffix) {
     for (const auto& m : storage.Metrics()) {
-        if (m.name.size() > 23 && m.name.ends_with("_committed_writes_total")) {
+        if (m.name.size() > suffix.size() && m.name.ends_with(suffix)) {
             return m.value;
         }
     }
     return -1;
+}
+
+double CommittedWrites(const core::Storage& storage) {
+    return LaneMetric(storage, "_committed_writes_total");
 }
 
 TEST_P(StorageConformanceTest, AWriteThatThrowsKeepsNothingAndRethrows) {
@@ -150,6 +159,79 @@ TEST_P(StorageConformanceTest, AWriteThatThrowsKeepsNothingAndRethrows) {
     EXPECT_TRUE(uow->Organizations().FindById(kept.id).has_value());
     EXPECT_FALSE(uow->Organizations().FindById(lost.id).has_value());
     EXPECT_EQ(uow->Organizations().List().size(), 1u);
+}
+
+// Writes in one group need no savepoint each: when one fails, the group is rolled back and the
+// writes before it run again. Four writes are put in one group on purpose (the first holds the
+// writer until the other three are queued behind it, in order); the third fails.
+TEST_P(StorageConformanceTest, AWriteThatFailsInAGroupKeepsTheOthersByRunningThemAgain) {
+    const double replays_before = LaneMetric(*storage_, "_write_replays_total");
+    ASSERT_GE(replays_before, 0);
+    ASSERT_EQ(LaneMetric(*storage_, "_write_lane_queued"), 0);
+    std::array<core::Organization, 4> orgs;
+    for (int i = 0; i < 4; ++i) {
+        orgs[i] = {CombinedOrgId(9, i), "group " + std::to_string(i), false, 1};
+    }
+    std::array<std::atomic<int>, 4> runs{};
+    std::atomic<bool> release{false};
+    std::array<std::exception_ptr, 4> errors;
+    auto write = [&](int i) {
+        try {
+            storage_->Write([&, i](core::UnitOfWork& uow) {
+                const int run = ++runs[i];
+                uow.Organizations().Insert(orgs[i]);
+                if (i == 0 && run == 1) {
+                    while (!release.load()) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                    }
+                }
+                if (i == 2) {
+                    throw std::runtime_error("the third write gives up");
+                }
+            });
+        } catch (...) {
+            errors[i] = std::current_exception();
+        }
+    };
+    auto wait_queued = [&](double n) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (LaneMetric(*storage_, "_write_lane_queued") < n &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return LaneMetric(*storage_, "_write_lane_queued");
+    };
+    std::vector<std::thread> threads;
+    threads.emplace_back(write, 0);
+    while (runs[0].load() == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    for (int i = 1; i < 4; ++i) {
+        threads.emplace_back(write, i);
+        ASSERT_EQ(wait_queued(i), i);  // the writes queue in order behind the first
+    }
+    release = true;
+    for (auto& th : threads) {
+        th.join();
+    }
+    EXPECT_FALSE(errors[0]);
+    EXPECT_FALSE(errors[1]);
+    EXPECT_FALSE(errors[3]);
+    ASSERT_TRUE(errors[2]);
+    EXPECT_THROW(std::rethrow_exception(errors[2]), std::runtime_error);
+    // The two writes before the failed one ran twice; the one after it, once.
+    EXPECT_EQ(runs[0].load(), 2);
+    EXPECT_EQ(runs[1].load(), 2);
+    EXPECT_EQ(runs[2].load(), 1);
+    EXPECT_EQ(runs[3].load(), 1);
+    EXPECT_EQ(LaneMetric(*storage_, "_write_replays_total") - replays_before, 2);
+    EXPECT_EQ(LaneMetric(*storage_, "_write_lane_queued"), 0);
+    auto uow = storage_->Begin(TxMode::kRead);
+    EXPECT_TRUE(uow->Organizations().FindById(orgs[0].id).has_value());
+    EXPECT_TRUE(uow->Organizations().FindById(orgs[1].id).has_value());
+    EXPECT_FALSE(uow->Organizations().FindById(orgs[2].id).has_value());
+    EXPECT_TRUE(uow->Organizations().FindById(orgs[3].id).has_value());
+    EXPECT_EQ(uow->Organizations().List().size(), 3u);
 }
 
 // Concurrent Write bodies share batches with each other and with Begin(kWrite) units of work;

@@ -51,10 +51,12 @@ public:
     /// Undoes the caller's changes. The caller no longer owns the lane.
     void RollbackAndLeave() noexcept;
 
-    /// Runs `body` on the writer connection inside the open batch (as its own savepoint) and
-    /// returns once its changes are durable. If `body` throws, its changes are undone and the
-    /// exception is rethrown here; if the batch cannot be committed, this throws (nothing of
-    /// `body` was kept). `body` must not open or end transactions itself.
+    /// Runs `body` on the writer connection inside the open batch and returns once its changes
+    /// are durable. If `body` throws, its changes are undone and the exception is rethrown
+    /// here; if the batch cannot be committed, this throws (nothing of `body` was kept). `body`
+    /// must not open or end transactions itself. `body` may run more than once: when a later
+    /// write of its batch fails, the batch is rolled back and `body` runs again into the next
+    /// one (only the last run's changes are kept), so it must set what it reports on every run.
     void RunCombined(const std::function<void(Connection&)>& body);
 
     struct Stats {
@@ -62,6 +64,8 @@ public:
         std::uint64_t writes = 0;          // write UnitOfWorks those batches committed
         double busy_seconds = 0;           // time the lane was owned (work + COMMIT)
         double commit_seconds = 0;         // time spent in COMMIT (WAL write + fsync)
+        std::uint64_t replays = 0;         // combined writes run again (RunAgain)
+        std::uint64_t queued = 0;          // combined writes waiting for the combiner now
     };
     Stats GetStats() const;
 
@@ -92,8 +96,19 @@ private:
     /// Owns the lane, runs the queued tasks into the open batch, ends the batch and completes
     /// the tasks; hands the combining on to the next queued task. Called by the combiner only.
     void Combine(std::unique_lock<std::mutex>& lock);
+    /// The writes of a batch that the running Combine opened itself. None of them has a
+    /// savepoint: should one fail, the whole transaction is rolled back and the others run
+    /// again into a new batch (RunAgain). That saves a statement per write (a round trip on
+    /// PostgreSQL) and costs only on failure. A batch that a UnitOfWork opened or may join keeps
+    /// a savepoint per write, as a UnitOfWork's changes cannot be run again.
+    struct Replayable {
+        bool own = false;          // the open batch was opened by this Combine
+        std::vector<Task*> tasks;  // its writes so far, in order
+    };
     /// Runs one task into the open batch (owner only, without mutex_).
-    void RunTask(Task& task);
+    void RunTask(Task& task, Replayable& replayable);
+    /// After the open batch was rolled back: runs its earlier writes again, into a new batch.
+    void RunAgain(Replayable& replayable);
     /// Opens a batch (BEGIN), replacing a lost connection first (owner only, without mutex_).
     void OpenBatch();
 
@@ -120,6 +135,8 @@ private:
     std::atomic<std::uint64_t> committed_writes_{0};
     std::atomic<std::int64_t> busy_ns_{0};
     std::atomic<std::int64_t> commit_ns_{0};
+    std::atomic<std::uint64_t> replays_{0};
+    std::atomic<std::uint64_t> queued_now_{0};  // queued_.size(), for GetStats
 };
 
 
@@ -197,6 +214,7 @@ void WriteLane<Connection, Traits>::RunCombined(const std::function<void(Connect
     task.body = &body;
     std::unique_lock lock(mutex_);
     queued_.push_back(shared);
+    queued_now_.store(queued_.size(), std::memory_order_relaxed);
     if (!combining_) {
         combining_ = true;
         task.lead = true;
@@ -216,14 +234,17 @@ void WriteLane<Connection, Traits>::RunCombined(const std::function<void(Connect
 }
 
 template <typename Connection, typename Traits>
-void WriteLane<Connection, Traits>::RunTask(Task& task) {
-    // A fresh batch needs no savepoint for its first change: if that fails, rolling the whole
-    // transaction back undoes only it (the next task then opens a new batch).
+void WriteLane<Connection, Traits>::RunTask(Task& task, Replayable& replayable) {
+    // A task that opens the batch, or joins one this Combine opened, needs no savepoint: if it
+    // fails, the whole transaction is rolled back and the tasks before it run again.
     const bool fresh = !open_;
+    const bool bare = fresh || replayable.own;
     try {
         if (fresh) {
             OpenBatch();
-        } else {
+            replayable.own = true;
+            replayable.tasks.clear();
+        } else if (!bare) {
             connection_->Exec("SAVEPOINT mitra_uow");
         }
     } catch (...) {
@@ -243,16 +264,22 @@ void WriteLane<Connection, Traits>::RunTask(Task& task) {
     } catch (...) {
         task.error = std::current_exception();
         try {
-            if (fresh) {
+            if (bare) {
                 if (Traits::InTransaction(*connection_)) {
                     connection_->Exec("ROLLBACK");
                 }
-                open_ = false;  // the batch held only this task: nothing else is lost
             } else if (Traits::InTransaction(*connection_)) {
                 connection_->Exec("ROLLBACK TO mitra_uow");
             }
         } catch (const std::exception&) {
             // Handled below: the transaction is no longer usable.
+        }
+        if (bare) {
+            // The whole batch is gone (or going, with the connection): this task's changes
+            // and those of the tasks before it, which run again into a new batch.
+            open_ = false;
+            RunAgain(replayable);
+            return;
         }
     }
     if (open_ && !Traits::InTransaction(*connection_)) {
@@ -272,6 +299,26 @@ void WriteLane<Connection, Traits>::RunTask(Task& task) {
         std::lock_guard lock(mutex_);
         task.batch = batch_;
         ++members_;
+        if (replayable.own) {
+            replayable.tasks.push_back(&task);
+        }
+    }
+}
+
+template <typename Connection, typename Traits>
+void WriteLane<Connection, Traits>::RunAgain(Replayable& replayable) {
+    std::vector<Task*> again;
+    again.swap(replayable.tasks);
+    replayable.own = false;
+    {
+        std::lock_guard lock(mutex_);
+        members_ = 0;  // the rolled-back batch holds nothing; nobody waits for its number
+    }
+    replays_.fetch_add(again.size(), std::memory_order_relaxed);
+    for (Task* t : again) {
+        t->batch = 0;
+        t->error = nullptr;
+        RunTask(*t, replayable);  // the first opens the new batch
     }
 }
 
@@ -284,19 +331,22 @@ void WriteLane<Connection, Traits>::Combine(std::unique_lock<std::mutex>& lock) 
     owned_since_ = std::chrono::steady_clock::now();
     // Run what is queued, and what arrives meanwhile, up to a full batch.
     std::vector<TaskRef> ran;
+    Replayable replayable;
     while (!queued_.empty() && members_ < max_batch_) {
         std::vector<TaskRef> take;
         take.swap(queued_);
+        queued_now_.store(0, std::memory_order_relaxed);
         lock.unlock();
         for (std::size_t i = 0; i < take.size(); ++i) {
             if (members_ >= max_batch_) {  // owner-only counter while the lane is held
                 lock.lock();
                 queued_.insert(queued_.begin(), take.begin() + static_cast<std::ptrdiff_t>(i),
                                take.end());
+                queued_now_.store(queued_.size(), std::memory_order_relaxed);
                 lock.unlock();
                 break;
             }
-            RunTask(*take[i]);
+            RunTask(*take[i], replayable);
             ran.push_back(std::move(take[i]));
         }
         lock.lock();
@@ -497,6 +547,8 @@ typename WriteLane<Connection, Traits>::Stats WriteLane<Connection, Traits>::Get
     stats.writes = committed_writes_.load(std::memory_order_relaxed);
     stats.busy_seconds = static_cast<double>(busy_ns_.load(std::memory_order_relaxed)) / 1e9;
     stats.commit_seconds = static_cast<double>(commit_ns_.load(std::memory_order_relaxed)) / 1e9;
+    stats.replays = replays_.load(std::memory_order_relaxed);
+    stats.queued = queued_now_.load(std::memory_order_relaxed);
     return stats;
 }
 
@@ -512,6 +564,12 @@ std::vector<core::Storage::Metric> LaneMetrics(const std::string& prefix, const 
          "Time the single writer connection was in use (writes and commits).", stats.busy_seconds},
         {prefix + "_commit_seconds_total", "Time spent in COMMIT (WAL write and fsync).",
          stats.commit_seconds},
+        {prefix + "_write_replays_total",
+         "Writes run again because a later write of their group failed (which rolls the group "
+         "back).",
+         static_cast<double>(stats.replays)},
+        {prefix + "_write_lane_queued", "Writes waiting for the writer to take them now.",
+         static_cast<double>(stats.queued), false},
     };
 }
 
