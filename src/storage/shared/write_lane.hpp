@@ -7,7 +7,9 @@
 // batch) and wakes the others. So Commit() still returns only once the write is durable, a
 // rolled-back UnitOfWork undoes only its own changes, and if the batch COMMIT fails every
 // member's Commit() throws (none was acknowledged). Writers queue on a mutex instead of polling
-// the database's locks.
+// the database's locks. Combined writes (RunCombined) are run back to back by one thread; in a
+// batch that thread opened they go without savepoints, and a failing one rolls the batch back
+// and the writes before it run again (RunAgain).
 //
 // Traits: `static constexpr const char* kBegin` (the statement opening a batch),
 // `static bool InTransaction(Connection&)` (false once the database ended the transaction on
