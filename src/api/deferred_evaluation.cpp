@@ -1,5 +1,6 @@
 #include "api/deferred_evaluation.hpp"
 
+#include <pthread.h>
 #include <vector>
 
 namespace mitra::api {
@@ -94,6 +95,7 @@ void DeferredEvaluation::DrainLocked(std::unique_lock<std::mutex>& lock) {
 }
 
 void DeferredEvaluation::Run() {
+    pthread_setname_np(pthread_self(), "mitra-evaluate");
     std::unique_lock lock(mutex_);
     while (true) {
         wake_.wait(lock, [&] { return stopping_ || !queued_.empty(); });

@@ -1,6 +1,7 @@
 #include "app/alert_scheduler.hpp"
 
 #include <iostream>
+#include <pthread.h>
 
 #include "api/alerting.hpp"
 
@@ -28,6 +29,7 @@ void AlertScheduler::Stop() {
 }
 
 void AlertScheduler::Run() {
+    pthread_setname_np(pthread_self(), "mitra-alerts");
     std::unique_lock<std::mutex> lock(mutex_);
     while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
         lock.unlock();

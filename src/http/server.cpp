@@ -5,7 +5,10 @@
 #include <atomic>
 #include <csignal>
 #include <exception>
+#include <latch>
+#include <memory>
 #include <optional>
+#include <pthread.h>
 #include <random>
 #include <stdexcept>
 #include <string_view>
@@ -101,6 +104,7 @@ public:
                                   : MakeJsonLogger("mitra.http", options_.log_level)),
           id_rng_(std::random_device{}()),
           pool_(CheckedWorkerThreads(options_.worker_threads)) {
+        NameWorkerThreads();
         if (!options_.static_root.empty()) {
             std::error_code ec;
             static_root_ = std::filesystem::canonical(options_.static_root, ec);
@@ -192,6 +196,22 @@ private:
             throw std::invalid_argument("worker_threads must be at least 1");
         }
         return count;
+    }
+
+    // net::thread_pool makes its threads itself. One job per thread names it, so that `top -H`
+    // and `perf` tell the workers from the I/O thread (which keeps the process name): each job
+    // waits until all have started, so no thread can take two of them. The latch is shared: a
+    // job may still be inside arrive_and_wait after this function has returned.
+    void NameWorkerThreads() {
+        auto all_started =
+            std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(options_.worker_threads));
+        for (std::size_t i = 0; i < options_.worker_threads; ++i) {
+            net::post(pool_, [all_started] {
+                pthread_setname_np(pthread_self(), "mitra-worker");
+                all_started->arrive_and_wait();
+            });
+        }
+        all_started->wait();
     }
 
     // Runs a blocking callable on the worker pool; the calling coroutine resumes on its own

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -37,6 +38,9 @@ public:
             const std::lock_guard lock(mutex_);
             ++calls_;
             handler_thread_ = std::this_thread::get_id();
+            char name[16] = {};
+            pthread_getname_np(pthread_self(), name, sizeof name);
+            handler_thread_name_ = name;
             last_ = request;
         }
         if (request.path == "/slow") {
@@ -72,6 +76,10 @@ public:
         const std::lock_guard lock(mutex_);
         return handler_thread_;
     }
+    std::string HandlerThreadName() {
+        const std::lock_guard lock(mutex_);
+        return handler_thread_name_;
+    }
     std::atomic<bool> slow_started_{false};
 
 private:
@@ -86,6 +94,7 @@ private:
     std::mutex mutex_;
     int calls_ = 0;
     std::thread::id handler_thread_;
+    std::string handler_thread_name_;
     api::HttpRequest last_;
 };
 
@@ -454,6 +463,8 @@ TEST_F(ServerTest, DispatcherRunsOffTheIoThread) {
     EXPECT_NE(dispatcher_.HandlerThread(), std::thread::id());
     EXPECT_NE(dispatcher_.HandlerThread(), io_thread_);
     EXPECT_NE(dispatcher_.HandlerThread(), std::this_thread::get_id());
+    // Workers carry their role's name (top -H, perf); the I/O thread keeps the process name.
+    EXPECT_EQ(dispatcher_.HandlerThreadName(), "mitra-worker");
 }
 
 TEST_F(ServerTest, DispatcherExceptionBecomes500Json) {

@@ -63,6 +63,7 @@ public:
     Server& operator=(const Server&) = delete;
 
     std::uint16_t port() const { return port_; }
+    int pid() const { return pid_; }
     /// SIGTERM and wait; returns the exit status.
     int Stop();
     /// SIGKILL and wait.

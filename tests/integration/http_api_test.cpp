@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "crypto/crypto.hpp"
@@ -216,6 +220,34 @@ TEST_P(HttpApiTest, ReadyzAndMetrics) {
     EXPECT_EQ(metrics.status, 200);
     EXPECT_NE(metrics.body.find("# TYPE"), std::string::npos);
     EXPECT_NE(metrics.body.find("mitra_api_auth_failures_total"), std::string::npos);
+}
+
+// `top -H` and `perf` tell the server's threads apart by name (docs/operations.md); the I/O thread
+// keeps the process name, so `pkill mitra` and `ps -C mitra` still find the process.
+TEST_P(HttpApiTest, ServerThreadsAreNamedByRole) {
+    const auto thread_names = [&] {
+        std::multiset<std::string> names;
+        for (const auto& task : std::filesystem::directory_iterator(
+                 "/proc/" + std::to_string(server_->pid()) + "/task")) {
+            std::ifstream comm(task.path() / "comm");
+            std::string name;
+            std::getline(comm, name);
+            names.insert(name);
+        }
+        return names;
+    };
+    // Each background thread names itself as it starts; give them a moment.
+    std::multiset<std::string> names = thread_names();
+    for (int i = 0; i < 100 && names.count("mitra-alerts") == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        names = thread_names();
+    }
+    EXPECT_EQ(names.count("mitra"), 1U);
+    EXPECT_EQ(names.count("mitra-worker"), 8U);  // app::ServeOptions::workers
+    EXPECT_EQ(names.count("mitra-audit"), 1U);
+    EXPECT_EQ(names.count("mitra-evaluate"), 1U);
+    EXPECT_EQ(names.count("mitra-alerts"), 1U);
+    EXPECT_EQ(names.count("mitra-checkpt"), GetParam() == Backend::kSqlite ? 1U : 0U);
 }
 
 TEST_P(HttpApiTest, GracefulShutdownExitsZeroAndKeepsTheAuditChain) {

@@ -1,5 +1,6 @@
 #include "storage/sqlite/checkpointer.hpp"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "storage/sqlite/connection.hpp"
@@ -68,6 +69,7 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* /*schema*/, int 
 }
 
 void Checkpointer::Run() {
+    pthread_setname_np(pthread_self(), "mitra-checkpt");
     std::unique_lock lock(mutex_);
     while (true) {
         wake_.wait(lock, [&] { return stopping_ || due_; });
