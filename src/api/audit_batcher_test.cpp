@@ -1,0 +1,106 @@
+#include "api/audit_batcher.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/accounts.hpp"
+#include "crypto/crypto.hpp"
+#include "storage/open_storage.hpp"
+
+namespace mitra::api {
+namespace {
+
+class AuditBatcherTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("mitra-audit-batcher-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+        storage_ = storage::OpenStorage("sqlite:" + (dir_ / "audit.db").string(), {});
+    }
+    void TearDown() override {
+        storage_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    static core::AuditEntry Read(const std::string& org, int n) {
+        core::AuditEntry entry;
+        entry.organization_id = org;
+        entry.at_ms = 1'700'000'000'000 + n;
+        entry.actor_user_id = "clinician-" + org;
+        entry.action = "patient.read";
+        entry.subject_type = "patient";
+        entry.subject_id = "read-" + std::to_string(n);
+        entry.patient_id = "patient-" + std::to_string(n % 7);
+        return entry;
+    }
+
+    std::filesystem::path dir_;
+    std::unique_ptr<core::Storage> storage_;
+};
+
+// A batch is appended in chunks with a yield between them (audit_batcher.cpp); the chain must
+// come out as one AppendAll of the whole batch would make it: every entry once, in the order it
+// was queued, seq 1..n per organization, each entry's prev_hash the hash before it.
+TEST_F(AuditBatcherTest, LargeBatchesKeepEveryEntryInOrderOnAnUnbrokenChain) {
+    constexpr int kPerOrg = 1500;
+    {
+        // A long gathering delay: the writer wakes at the first entry, then waits for a full
+        // batch (512), so batches hold far more entries than one chunk.
+        AuditBatcher batcher(*storage_, 1000);
+        std::thread other([&] {
+            for (int n = 0; n < kPerOrg; ++n) {
+                batcher.Enqueue(Read("org-b", n));
+            }
+        });
+        for (int n = 0; n < kPerOrg; ++n) {
+            batcher.Enqueue(Read("org-a", n));
+        }
+        other.join();
+        batcher.Flush();
+        EXPECT_EQ(batcher.StoredCount(), 2U * kPerOrg);
+    }
+
+    auto uow = storage_->Begin(core::TxMode::kRead);
+    const std::vector<core::AuditEntry> all = uow->Audit().ListAll();
+    ASSERT_EQ(all.size(), 2U * kPerOrg);
+    std::map<std::string, std::vector<core::AuditEntry>> by_org;
+    for (const auto& entry : all) {
+        by_org[entry.organization_id].push_back(entry);
+    }
+    ASSERT_EQ(by_org.size(), 2U);
+    for (const auto& [org, entries] : by_org) {
+        ASSERT_EQ(entries.size(), static_cast<std::size_t>(kPerOrg)) << org;
+        std::string prev;
+        for (int n = 0; n < kPerOrg; ++n) {
+            const core::AuditEntry& e = entries[static_cast<std::size_t>(n)];
+            EXPECT_EQ(e.seq, n + 1) << org;
+            EXPECT_EQ(e.subject_id, "read-" + std::to_string(n)) << org;
+            EXPECT_EQ(e.prev_hash, prev) << org << " seq " << e.seq;
+            EXPECT_EQ(e.hash, crypto::Sha256Hex(core::CanonicalAuditRecord(e))) << org;
+            prev = e.hash;
+        }
+        const auto heads = uow->Audit().ListHeads();
+        bool found = false;
+        for (const auto& [head_org, head] : heads) {
+            if (head_org == org) {
+                found = true;
+                EXPECT_EQ(head.first, kPerOrg);
+                EXPECT_EQ(head.second, prev);
+            }
+        }
+        EXPECT_TRUE(found) << org;
+    }
+}
+
+}  // namespace
+}  // namespace mitra::api
