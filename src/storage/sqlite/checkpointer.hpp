@@ -53,9 +53,9 @@ private:
     bool due_ = false;
     bool stopping_ = false;
     std::atomic<std::uint64_t> checkpoints_{0};
-    std::atomic<int> backfilled_{0};
+    std::atomic<int> backfilled_{0};  // WAL frames the last checkpoint left in the database
     std::atomic<std::uint64_t> catch_ups_{0};
-    int catch_up_at_ = 0;  // WAL frames at the last catch-up (writer thread only)  // WAL frames the last checkpoint left in the database
+    int catch_up_at_ = 0;  // WAL frames at the last catch-up (writer thread only)
     std::thread thread_;
 };
 
