@@ -516,6 +516,46 @@ TEST_P(StorageConformanceTest, AuditAppendAllContinuesTheChainAsAppendWould) {
     EXPECT_EQ(heads[0].second.second, all.back().hash);
 }
 
+// The read-audit writer appends a large batch in chunks, one AppendAll each, in one unit of work
+// (api/audit_batcher.cpp): each call must continue the chain the previous one left.
+TEST_P(StorageConformanceTest, AuditAppendAllCalledAgainInOneUnitContinuesTheChain) {
+    Fixture f;
+    f.Insert(*storage_);
+    core::AuditEntry e;
+    e.organization_id = f.org.id;
+    e.actor_user_id = f.clinician.id;
+    e.action = "patient.read";
+    e.subject_type = "patient";
+    e.subject_id = f.patient.id;
+    e.patient_id = f.patient.id;
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        for (int chunk = 0; chunk < 3; ++chunk) {
+            std::vector<core::AuditEntry> entries(4, e);
+            for (int i = 0; i < 4; ++i) {
+                entries[static_cast<std::size_t>(i)].at_ms = chunk * 4 + i + 1;
+            }
+            uow->Audit().AppendAll(entries);
+            EXPECT_EQ(entries.front().seq, chunk * 4 + 1);
+            EXPECT_EQ(entries.back().seq, chunk * 4 + 4);
+        }
+        uow->Commit();
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    const auto all = uow->Audit().ListAll();
+    ASSERT_EQ(all.size(), 12u);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
+        EXPECT_EQ(all[i].at_ms, static_cast<std::int64_t>(i + 1));
+        EXPECT_EQ(all[i].prev_hash, i == 0 ? std::string() : all[i - 1].hash);
+        EXPECT_EQ(all[i].hash, crypto::Sha256Hex(core::CanonicalAuditRecord(all[i])));
+    }
+    const auto heads = uow->Audit().ListHeads();
+    ASSERT_EQ(heads.size(), 1u);
+    EXPECT_EQ(heads[0].second.first, 12);
+    EXPECT_EQ(heads[0].second.second, all.back().hash);
+}
+
 TEST_P(StorageConformanceTest, ThrottleUpsertAndClear) {
     auto uow = storage_->Begin(TxMode::kWrite);
     EXPECT_FALSE(uow->Throttles().Find("k").has_value());
