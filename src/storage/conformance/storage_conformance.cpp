@@ -556,6 +556,73 @@ TEST_P(StorageConformanceTest, AuditAppendAllCalledAgainInOneUnitContinuesTheCha
     EXPECT_EQ(heads[0].second.second, all.back().hash);
 }
 
+// One AppendAll over several organizations' runs, with every character an encoding could get
+// wrong (PostgreSQL sends a batch as array literals): each entry comes back exactly, on its own
+// organization's unbroken chain.
+TEST_P(StorageConformanceTest, AuditAppendAllKeepsEveryCharacterAndEachOrganizationsChain) {
+    const std::vector<std::string> tricky = {
+        "", "plain", "with space", "comma,inside", "{braces}", "NULL", "\"quoted\"",
+        "back\\slash", "\\\"", "tab\there", "new\nline", "caf\xC3\xA9", "pill \xF0\x9F\x92\x8A",
+        "'single'", "$1 $$"};
+    const std::vector<std::string> orgs = {"org-a", "org-a", "org-b", "org-a", "org-b", "org-b"};
+    std::vector<core::AuditEntry> batch;
+    for (std::size_t i = 0; i < tricky.size() * 2; ++i) {
+        core::AuditEntry e;
+        e.organization_id = orgs[i % orgs.size()];
+        e.at_ms = static_cast<std::int64_t>(i) * 1000 - 5;
+        e.actor_user_id = tricky[i % tricky.size()];
+        e.action = tricky[(i + 1) % tricky.size()];
+        e.subject_type = tricky[(i + 2) % tricky.size()];
+        e.subject_id = tricky[(i + 3) % tricky.size()];
+        e.patient_id = tricky[(i + 4) % tricky.size()];
+        e.outcome = tricky[(i + 5) % tricky.size()];
+        batch.push_back(e);
+    }
+    const std::vector<core::AuditEntry> sent = batch;
+    {
+        auto uow = storage_->Begin(TxMode::kWrite);
+        uow->Audit().AppendAll(batch);
+        uow->Commit();
+    }
+    std::map<std::string, std::vector<core::AuditEntry>> expected;
+    for (const auto& e : sent) {
+        expected[e.organization_id].push_back(e);
+    }
+    auto uow = storage_->Begin(TxMode::kRead);
+    const auto all = uow->Audit().ListAll();
+    ASSERT_EQ(all.size(), sent.size());
+    std::map<std::string, std::vector<core::AuditEntry>> stored;
+    for (const auto& e : all) {
+        stored[e.organization_id].push_back(e);
+    }
+    ASSERT_EQ(stored.size(), 2u);
+    for (const auto& [org, want] : expected) {
+        const auto& got = stored[org];
+        ASSERT_EQ(got.size(), want.size()) << org;
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            EXPECT_EQ(got[i].seq, static_cast<std::int64_t>(i + 1)) << org;
+            EXPECT_EQ(got[i].at_ms, want[i].at_ms) << org << " " << i;
+            EXPECT_EQ(got[i].actor_user_id, want[i].actor_user_id) << org << " " << i;
+            EXPECT_EQ(got[i].action, want[i].action) << org << " " << i;
+            EXPECT_EQ(got[i].subject_type, want[i].subject_type) << org << " " << i;
+            EXPECT_EQ(got[i].subject_id, want[i].subject_id) << org << " " << i;
+            EXPECT_EQ(got[i].patient_id, want[i].patient_id) << org << " " << i;
+            EXPECT_EQ(got[i].outcome, want[i].outcome) << org << " " << i;
+            EXPECT_EQ(got[i].prev_hash, i == 0 ? std::string() : got[i - 1].hash) << org;
+            EXPECT_EQ(got[i].hash, crypto::Sha256Hex(core::CanonicalAuditRecord(got[i]))) << org;
+        }
+    }
+    // AppendAll reported what it stored.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        EXPECT_FALSE(batch[i].hash.empty());
+    }
+    for (const auto& [org, head] : uow->Audit().ListHeads()) {
+        ASSERT_TRUE(stored.count(org)) << org;
+        EXPECT_EQ(head.first, static_cast<std::int64_t>(stored[org].size()));
+        EXPECT_EQ(head.second, stored[org].back().hash);
+    }
+}
+
 TEST_P(StorageConformanceTest, ThrottleUpsertAndClear) {
     auto uow = storage_->Begin(TxMode::kWrite);
     EXPECT_FALSE(uow->Throttles().Find("k").has_value());

@@ -128,6 +128,15 @@ inline constexpr const char kAuditInsertAndSetHead[] =
     "WITH entry AS (INSERT INTO audit_log (" MITRA_AUDIT_COLUMNS ") VALUES "
     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING) "
     "UPDATE audit_heads SET seq = $2, hash = $11 WHERE organization_id = $1";
+// A batch (AppendAll) in the same two round trips: after kAuditLockHead, every entry of one
+// organization's run is inserted by one statement from parallel arrays ($2..$11, array literals
+// written by AppendArray in postgres_storage.cpp), and the head moves to the last one.
+inline constexpr const char kAuditInsertManyAndSetHead[] =
+    "WITH entries AS (INSERT INTO audit_log (" MITRA_AUDIT_COLUMNS ") "
+    "SELECT $1, e.* FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], "
+    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS e "
+    "ON CONFLICT DO NOTHING) "
+    "UPDATE audit_heads SET seq = $12, hash = $13 WHERE organization_id = $1";
 inline constexpr const char kAuditAll[] =
     "SELECT " MITRA_AUDIT_COLUMNS " FROM audit_log ORDER BY organization_id, seq";
 inline constexpr const char kAuditHeads[] =
