@@ -15,6 +15,7 @@
 #include "storage/postgres/supervision_repos.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage/postgres/queries.hpp"
+#include "storage/shared/audit_chain.hpp"
 
 namespace mitra::storage::postgres {
 
@@ -325,71 +326,57 @@ class AuditRepo final : public core::AuditRepository {
 public:
     explicit AuditRepo(Connection& c) : c_(c) {}
     AuditEntry Append(AuditEntry e) override {
-        std::int64_t seq = 0;
-        std::string prev;
-        {
-            auto st = c_.Prepare(q::kAuditLockHead);
-            st.Bind(1, e.organization_id);
-            if (st.Step()) {
-                seq = st.Int(0);
-                prev = st.Text(1);
-            }
-        }
-        e.seq = seq + 1;
-        e.prev_hash = prev;
-        e.hash = crypto::Sha256Hex(core::CanonicalAuditRecord(e));
-        c_.Prepare(q::kAuditInsertAndSetHead).Bind(1, e.organization_id).Bind(2, e.seq)
-            .Bind(3, e.at_ms).Bind(4, e.actor_user_id).Bind(5, e.action).Bind(6, e.subject_type)
-            .Bind(7, e.subject_id).Bind(8, e.patient_id).Bind(9, e.outcome).Bind(10, e.prev_hash)
-            .Bind(11, e.hash).Run();
-        return e;
+        std::vector<AuditEntry> one{std::move(e)};
+        AppendAll(one);
+        return std::move(one.front());
     }
     void AppendAll(std::vector<AuditEntry>& entries) override {
-        // Two round trips per organization run instead of two per entry: the read-audit
-        // writer's batches would otherwise fall behind the reads they record.
-        std::size_t i = 0;
-        while (i < entries.size()) {
-            const std::string org = entries[i].organization_id;
-            std::int64_t seq = 0;
-            std::string prev;
-            {
+        // Two round trips per organization run, however long: lock the head, then store the
+        // run and move the head in one statement (a batch of read-audit entries would otherwise
+        // take two round trips each and fall behind the reads it records).
+        AppendInOrganizationRuns(
+            entries,
+            [&](const std::string& org) {
+                AuditHead head;
                 auto st = c_.Prepare(q::kAuditLockHead);
                 st.Bind(1, org);
                 if (st.Step()) {
-                    seq = st.Int(0);
-                    prev = st.Text(1);
+                    head = {st.Int(0), st.Text(1)};
                 }
-            }
-            std::array<std::string, 10> columns;  // seq, at_ms, actor ... hash, as array literals
-            for (std::string& column : columns) {
-                column = "{";
-            }
-            for (; i < entries.size() && entries[i].organization_id == org; ++i) {
-                AuditEntry& e = entries[i];
-                e.seq = ++seq;
-                e.prev_hash = std::move(prev);
-                e.hash = crypto::Sha256Hex(core::CanonicalAuditRecord(e));
-                prev = e.hash;
-                const bool first = columns[0].size() == 1;
-                const std::array<std::string, 10> values = {
-                    std::to_string(e.seq), std::to_string(e.at_ms), e.actor_user_id, e.action,
-                    e.subject_type,        e.subject_id,           e.patient_id,    e.outcome,
-                    e.prev_hash,           e.hash};
-                for (std::size_t c = 0; c < columns.size(); ++c) {
-                    if (!first) {
-                        columns[c] += ',';
+                return head;
+            },
+            [&](const std::string& org, std::size_t first, std::size_t last,
+                const AuditHead& head) {
+                if (last - first == 1) {
+                    const AuditEntry& e = entries[first];
+                    c_.Prepare(q::kAuditInsertAndSetHead).Bind(1, org).Bind(2, e.seq)
+                        .Bind(3, e.at_ms).Bind(4, e.actor_user_id).Bind(5, e.action)
+                        .Bind(6, e.subject_type).Bind(7, e.subject_id).Bind(8, e.patient_id)
+                        .Bind(9, e.outcome).Bind(10, e.prev_hash).Bind(11, e.hash).Run();
+                    return;
+                }
+                // seq, at_ms, actor ... hash of every entry, as array literals.
+                std::array<std::string, 10> columns;
+                for (std::size_t i = first; i < last; ++i) {
+                    const AuditEntry& e = entries[i];
+                    const std::string seq = std::to_string(e.seq);
+                    const std::string at_ms = std::to_string(e.at_ms);
+                    const std::array<std::string_view, 10> values = {
+                        seq,          at_ms,        e.actor_user_id, e.action,    e.subject_type,
+                        e.subject_id, e.patient_id, e.outcome,       e.prev_hash, e.hash};
+                    for (std::size_t c = 0; c < columns.size(); ++c) {
+                        columns[c] += i == first ? '{' : ',';
+                        AppendArrayElement(columns[c], values[c]);
                     }
-                    AppendArrayElement(columns[c], values[c]);
                 }
-            }
-            auto st = c_.Prepare(q::kAuditInsertManyAndSetHead);
-            st.Bind(1, org);
-            for (std::size_t c = 0; c < columns.size(); ++c) {
-                columns[c] += '}';
-                st.Bind(static_cast<int>(c) + 2, columns[c]);
-            }
-            st.Bind(12, seq).Bind(13, prev).Run();
-        }
+                auto st = c_.Prepare(q::kAuditInsertManyAndSetHead);
+                st.Bind(1, org);
+                for (std::size_t c = 0; c < columns.size(); ++c) {
+                    columns[c] += '}';
+                    st.Bind(static_cast<int>(c) + 2, columns[c]);
+                }
+                st.Bind(12, head.seq).Bind(13, head.hash).Run();
+            });
     }
     std::vector<AuditEntry> ListAll() override {
         auto st = c_.Prepare(q::kAuditAll);

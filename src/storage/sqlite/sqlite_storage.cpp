@@ -12,6 +12,7 @@
 #include "storage/sqlite/queries.hpp"
 #include "storage/sqlite/checkpointer.hpp"
 #include "storage/sqlite/write_lane.hpp"
+#include "storage/shared/audit_chain.hpp"
 
 namespace mitra::storage::sqlite {
 
@@ -315,32 +316,29 @@ public:
     void AppendAll(std::vector<AuditEntry>& entries) override {
         // The head is read once and written once per organization run: a batch of read-audit
         // entries costs one INSERT each instead of three statements.
-        std::size_t i = 0;
-        while (i < entries.size()) {
-            const std::string org = entries[i].organization_id;
-            std::int64_t seq = 0;
-            std::string prev;
-            {
+        AppendInOrganizationRuns(
+            entries,
+            [&](const std::string& org) {
+                AuditHead head;
                 auto st = c_.Prepare(q::kAuditHead);
                 st.Bind(1, org);
                 if (st.Step()) {
-                    seq = st.Int(0);
-                    prev = st.Text(1);
+                    head = {st.Int(0), st.Text(1)};
                 }
-            }
-            for (; i < entries.size() && entries[i].organization_id == org; ++i) {
-                AuditEntry& e = entries[i];
-                e.seq = ++seq;
-                e.prev_hash = std::move(prev);
-                e.hash = crypto::Sha256Hex(core::CanonicalAuditRecord(e));
-                c_.Prepare(q::kAuditInsert).Bind(1, e.organization_id).Bind(2, e.seq)
-                    .Bind(3, e.at_ms).Bind(4, e.actor_user_id).Bind(5, e.action)
-                    .Bind(6, e.subject_type).Bind(7, e.subject_id).Bind(8, e.patient_id)
-                    .Bind(9, e.outcome).Bind(10, e.prev_hash).Bind(11, e.hash).Run();
-                prev = e.hash;
-            }
-            c_.Prepare(q::kAuditSetHead).Bind(1, org).Bind(2, seq).Bind(3, prev).Run();
-        }
+                return head;
+            },
+            [&](const std::string& org, std::size_t first, std::size_t last,
+                const AuditHead& head) {
+                for (std::size_t i = first; i < last; ++i) {
+                    const AuditEntry& e = entries[i];
+                    c_.Prepare(q::kAuditInsert).Bind(1, e.organization_id).Bind(2, e.seq)
+                        .Bind(3, e.at_ms).Bind(4, e.actor_user_id).Bind(5, e.action)
+                        .Bind(6, e.subject_type).Bind(7, e.subject_id).Bind(8, e.patient_id)
+                        .Bind(9, e.outcome).Bind(10, e.prev_hash).Bind(11, e.hash).Run();
+                }
+                c_.Prepare(q::kAuditSetHead).Bind(1, org).Bind(2, head.seq).Bind(3, head.hash)
+                    .Run();
+            });
     }
     std::vector<AuditEntry> ListAll() override {
         auto st = c_.Prepare(q::kAuditAll);
