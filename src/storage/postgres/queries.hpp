@@ -130,7 +130,7 @@ inline constexpr const char kAuditInsertAndSetHead[] =
     "UPDATE audit_heads SET seq = $2, hash = $11 WHERE organization_id = $1";
 // A batch (AppendAll) in the same two round trips: after kAuditLockHead, every entry of one
 // organization's run is inserted by one statement from parallel arrays ($2..$11, array literals
-// written by AppendArray in postgres_storage.cpp), and the head moves to the last one.
+// written by AppendArrayElement in postgres_storage.cpp), and the head moves to the last one.
 inline constexpr const char kAuditInsertManyAndSetHead[] =
     "WITH entries AS (INSERT INTO audit_log (" MITRA_AUDIT_COLUMNS ") "
     "SELECT $1, e.* FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], "
