@@ -336,23 +336,12 @@ public:
         // take two round trips each and fall behind the reads it records).
         AppendInOrganizationRuns(
             entries,
-            [&](const std::string& org) {
-                AuditHead head;
-                auto st = c_.Prepare(q::kAuditLockHead);
-                st.Bind(1, org);
-                if (st.Step()) {
-                    head = {st.Int(0), st.Text(1)};
-                }
-                return head;
-            },
+            [&](const std::string& org) { return ReadAuditHead(c_, q::kAuditLockHead, org); },
             [&](const std::string& org, std::size_t first, std::size_t last,
                 const AuditHead& head) {
-                if (last - first == 1) {
-                    const AuditEntry& e = entries[first];
-                    c_.Prepare(q::kAuditInsertAndSetHead).Bind(1, org).Bind(2, e.seq)
-                        .Bind(3, e.at_ms).Bind(4, e.actor_user_id).Bind(5, e.action)
-                        .Bind(6, e.subject_type).Bind(7, e.subject_id).Bind(8, e.patient_id)
-                        .Bind(9, e.outcome).Bind(10, e.prev_hash).Bind(11, e.hash).Run();
+                if (last - first == 1) {  // the head moves to this entry ($2, $11)
+                    auto st = c_.Prepare(q::kAuditInsertAndSetHead);
+                    BindAuditEntry(st, entries[first]).Run();
                     return;
                 }
                 // seq, at_ms, actor ... hash of every entry, as array literals.

@@ -20,6 +20,28 @@ struct AuditHead {
     std::string hash;
 };
 
+/// The head that `sql` returns for `org` as (seq, hash): a plain read on SQLite, an upsert that
+/// also locks it on PostgreSQL. An organization without a head row has {0, ""}.
+template <typename Connection>
+AuditHead ReadAuditHead(Connection& connection, const char* sql, const std::string& org) {
+    AuditHead head;
+    auto st = connection.Prepare(sql);
+    st.Bind(1, org);
+    if (st.Step()) {
+        head = {st.Int(0), st.Text(1)};
+    }
+    return head;
+}
+
+/// Binds `e` as parameters 1-11, in the backends' audit column order (organization_id, seq,
+/// at_ms, actor_user_id, action, subject_type, subject_id, patient_id, outcome, prev_hash, hash).
+template <typename Statement>
+Statement& BindAuditEntry(Statement& st, const core::AuditEntry& e) {
+    return st.Bind(1, e.organization_id).Bind(2, e.seq).Bind(3, e.at_ms).Bind(4, e.actor_user_id)
+        .Bind(5, e.action).Bind(6, e.subject_type).Bind(7, e.subject_id).Bind(8, e.patient_id)
+        .Bind(9, e.outcome).Bind(10, e.prev_hash).Bind(11, e.hash);
+}
+
 /// `read_head(org)` returns the organization's AuditHead; `store_run(org, first, last, head)`
 /// stores entries[first, last), already given their seq, prev_hash and hash, and moves the head
 /// to `head` (the run's last seq and hash).

@@ -318,23 +318,12 @@ public:
         // entries costs one INSERT each instead of three statements.
         AppendInOrganizationRuns(
             entries,
-            [&](const std::string& org) {
-                AuditHead head;
-                auto st = c_.Prepare(q::kAuditHead);
-                st.Bind(1, org);
-                if (st.Step()) {
-                    head = {st.Int(0), st.Text(1)};
-                }
-                return head;
-            },
+            [&](const std::string& org) { return ReadAuditHead(c_, q::kAuditHead, org); },
             [&](const std::string& org, std::size_t first, std::size_t last,
                 const AuditHead& head) {
                 for (std::size_t i = first; i < last; ++i) {
-                    const AuditEntry& e = entries[i];
-                    c_.Prepare(q::kAuditInsert).Bind(1, e.organization_id).Bind(2, e.seq)
-                        .Bind(3, e.at_ms).Bind(4, e.actor_user_id).Bind(5, e.action)
-                        .Bind(6, e.subject_type).Bind(7, e.subject_id).Bind(8, e.patient_id)
-                        .Bind(9, e.outcome).Bind(10, e.prev_hash).Bind(11, e.hash).Run();
+                    auto st = c_.Prepare(q::kAuditInsert);
+                    BindAuditEntry(st, entries[i]).Run();
                 }
                 c_.Prepare(q::kAuditSetHead).Bind(1, org).Bind(2, head.seq).Bind(3, head.hash)
                     .Run();
