@@ -195,6 +195,68 @@ TEST(PostgresPool, BrokenConnectionsAreReplaced) {
     EXPECT_TRUE(read->Organizations().FindByName("After").has_value());
 }
 
+TEST(PostgresPool, ReadsRunWithoutATransactionAndCannotWrite) {
+    MITRA_REQUIRE_PG();
+    const std::string name = "mitra_ro_" + std::to_string(::getpid());
+    const std::string url = FreshSchemaUrl() + "&application_name=" + name;
+    postgres::PostgresStorage storage({url, 1});
+    storage.Migrate();
+    const core::Organization org{"01900000-0000-7000-8000-0000000000a2", "Readers", false, 1};
+    {
+        auto uow = storage.Begin(TxMode::kWrite);
+        uow->Organizations().Insert(org);
+        uow->Commit();
+    }
+    {
+        auto read = storage.Begin(TxMode::kRead);
+        ASSERT_TRUE(read->Organizations().FindByName("Readers").has_value());
+        // Between its statements the read holds no transaction open on the server (no BEGIN):
+        // its pooled session is idle, not "idle in transaction".
+        EXPECT_EQ(AdminRows("SELECT 1 FROM pg_stat_activity WHERE application_name = '" + name +
+                            "' AND state = 'idle in transaction'"),
+                  0);
+        EXPECT_GE(AdminRows("SELECT 1 FROM pg_stat_activity WHERE application_name = '" + name +
+                            "' AND state = 'idle'"),
+                  1);
+        // A write through a read unit of work is refused (SQLSTATE 25006), not committed alone.
+        EXPECT_THROW(read->Organizations().Insert(
+                         {"01900000-0000-7000-8000-0000000000a3", "Sneaked", false, 1}),
+                     InternalError);
+        read->Commit();
+    }
+    auto check = storage.Begin(TxMode::kRead);
+    EXPECT_FALSE(check->Organizations().FindByName("Sneaked").has_value());
+}
+
+TEST(PostgresPool, AReadOnAConnectionCutWhileIdleReconnects) {
+    MITRA_REQUIRE_PG();
+    const std::string name = "mitra_recut_" + std::to_string(::getpid());
+    const std::string url = FreshSchemaUrl() + "&application_name=" + name;
+    postgres::PostgresStorage storage({url, 1});  // one pooled session: the read must reuse it
+    storage.Migrate();
+    {
+        auto uow = storage.Begin(TxMode::kWrite);
+        uow->Organizations().Insert({"01900000-0000-7000-8000-0000000000a4", "Cut", false, 1});
+        uow->Commit();
+    }
+    for (int round = 0; round < 2; ++round) {
+        {
+            auto read = storage.Begin(TxMode::kRead);
+            ASSERT_TRUE(read->Organizations().FindByName("Cut").has_value());
+        }
+        EXPECT_GE(AdminRows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                            "application_name = '" + name + "'"),
+                  1);
+        // The first statement finds the session gone, reconnects, prepares again and answers;
+        // the new session is read-only as well.
+        auto read = storage.Begin(TxMode::kRead);
+        EXPECT_TRUE(read->Organizations().FindByName("Cut").has_value()) << "round " << round;
+        EXPECT_THROW(read->Organizations().Insert(
+                         {"01900000-0000-7000-8000-0000000000a5", "Sneaked", false, 1}),
+                     InternalError);
+    }
+}
+
 TEST(PostgresAudit, ChainSerialisesAcrossStorages) {
     MITRA_REQUIRE_PG();
     const std::string url = FreshSchemaUrl();

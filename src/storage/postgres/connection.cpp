@@ -192,6 +192,15 @@ Connection::Connection(const std::string& url) {
 
 Connection::~Connection() { PQfinish(conn_); }
 
+namespace {
+constexpr const char kReadOnlySession[] = "SET default_transaction_read_only = on";
+}  // namespace
+
+void Connection::MakeReadOnly() {
+    Exec(kReadOnlySession);
+    read_only_ = true;
+}
+
 bool Connection::Healthy() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
 
 bool Connection::Idle() const {
@@ -227,6 +236,28 @@ void Connection::Exec(const std::string& sql) {
 
 ResultPtr Connection::ExecPrepared(const char* sql,
                                    const std::vector<std::optional<std::string>>& params) {
+    // Outside a transaction on a read-only session, a statement cut by a lost connection
+    // changed nothing: reconnect (a server restart cuts every idle session; libpq notices
+    // only on use) and run it once more.
+    const bool may_retry = read_only_ && Idle();
+    try {
+        return ExecPreparedOnce(sql, params);
+    } catch (const UnavailableError&) {
+        if (!may_retry || Healthy()) {
+            throw;
+        }
+        PQreset(conn_);
+        if (!Healthy()) {
+            throw;
+        }
+    }
+    prepared_.clear();  // they lived in the old session
+    Exec(kReadOnlySession);
+    return ExecPreparedOnce(sql, params);
+}
+
+ResultPtr Connection::ExecPreparedOnce(const char* sql,
+                                       const std::vector<std::optional<std::string>>& params) {
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
         Prepared info;

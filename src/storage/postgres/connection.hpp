@@ -97,6 +97,13 @@ public:
     /// Executes the cached prepared statement for `sql` (static storage) with text parameters.
     ResultPtr ExecPrepared(const char* sql, const std::vector<std::optional<std::string>>& params);
 
+    /// Makes every transaction of this session read-only (default_transaction_read_only), so
+    /// that statements may run without BEGIN: a write is refused (SQLSTATE 25006) instead of
+    /// committing on its own, and a statement that finds the connection cut while idle (a
+    /// server restart) reconnects and runs once more, as it cannot have changed anything.
+    /// "BEGIN READ WRITE" still opens a writable transaction.
+    void MakeReadOnly();
+
     /// False once the connection to the server was lost; such a connection is dropped.
     bool Healthy() const;
     /// True when no transaction is open.
@@ -106,6 +113,8 @@ public:
 private:
     /// Throws for a failed result (or a null one: connection lost).
     void Check(pg_result* result, std::string_view what);
+    ResultPtr ExecPreparedOnce(const char* sql,
+                               const std::vector<std::optional<std::string>>& params);
 
     struct Prepared {
         std::string name;
@@ -113,6 +122,7 @@ private:
     };
 
     pg_conn* conn_ = nullptr;
+    bool read_only_ = false;  // MakeReadOnly
     std::unordered_map<const char*, Prepared> prepared_;  // by SQL constant address
 };
 

@@ -448,7 +448,7 @@ private:
 };
 class PostgresUnitOfWork final : public core::UnitOfWork {
 public:
-    /// A read transaction on a pooled `connection` on which BEGIN already succeeded, or (lane
+    /// A read on a pooled, read-only `connection` (its statements run without BEGIN), or (lane
     /// set, connection null) a write transaction in the write lane's current batch.
     PostgresUnitOfWork(PostgresStorage& storage, std::unique_ptr<Connection> connection,
                        WriteLane* lane)
@@ -467,7 +467,7 @@ public:
             }
             return;
         }
-        if (!done_ && connection_->Healthy()) {
+        if (!done_ && connection_->Healthy() && !connection_->Idle()) {
             try {
                 connection_->Exec("ROLLBACK");
             } catch (const std::exception&) {
@@ -507,7 +507,9 @@ public:
             lane_->CommitAndLeave();
             return;
         }
-        connection_->Exec("COMMIT");
+        if (!connection_->Idle()) {
+            connection_->Exec("COMMIT");
+        }
         done_ = true;
     }
 
@@ -565,13 +567,20 @@ private:
     std::unique_ptr<Connection> connection_;
 };
 
+/// A connection for the pool: its sessions are read-only (reads run without BEGIN).
+std::unique_ptr<Connection> OpenPooled(const std::string& url) {
+    auto connection = std::make_unique<Connection>(url);
+    connection->MakeReadOnly();
+    return connection;
+}
+
 }  // namespace
 
 PostgresStorage::PostgresStorage(PostgresOptions options) : options_(std::move(options)) {
     if (options_.pool_size < 1) {
         options_.pool_size = 1;
     }
-    idle_.push_back(std::make_unique<Connection>(options_.url));
+    idle_.push_back(OpenPooled(options_.url));
     open_ = 1;
     lane_ = std::make_unique<WriteLane>(std::make_unique<Connection>(options_.url), 64,
                                         [url = options_.url] {
@@ -592,7 +601,7 @@ int PostgresStorage::KnownVersion() {
 int PostgresStorage::Migrate() {
     Lease connection(*this, Acquire());
     for (;;) {
-        connection->Exec("BEGIN");
+        connection->Exec("BEGIN READ WRITE");  // pooled sessions are read-only by default
         try {
             connection->Prepare(q::kMigrationLock).Run();
             connection->Exec(q::kCreateMigrationsTable);
@@ -660,22 +669,12 @@ std::unique_ptr<core::UnitOfWork> PostgresStorage::Begin(core::TxMode mode) {
     if (mode == core::TxMode::kWrite) {
         return std::make_unique<PostgresUnitOfWork>(*this, nullptr, lane_.get());
     }
-    // A pooled connection may have been cut while idle (server restart); libpq notices only on
-    // use. BEGIN has no effect to lose, so retry it once on a fresh connection (Release drops
-    // every idle connection when one is found broken).
-    for (int attempt = 0;; ++attempt) {
-        auto connection = Acquire();
-        try {
-            connection->Exec("BEGIN");
-            return std::make_unique<PostgresUnitOfWork>(*this, std::move(connection), nullptr);
-        } catch (const UnavailableError&) {
-            const bool broken = !connection->Healthy();
-            Release(std::move(connection));
-            if (!broken || attempt >= 1) {
-                throw;
-            }
-        }
-    }
+    // A read runs its statements without BEGIN: at READ COMMITTED each statement takes its own
+    // snapshot inside a transaction too, so BEGIN and ROLLBACK would add two round trips and no
+    // consistency. The pooled session is read-only (a write there fails instead of committing
+    // on its own), and a statement that finds it cut while idle reconnects and runs again
+    // (Connection::MakeReadOnly).
+    return std::make_unique<PostgresUnitOfWork>(*this, Acquire(), nullptr);
 }
 
 bool PostgresStorage::Ping() {
@@ -704,7 +703,7 @@ std::unique_ptr<Connection> PostgresStorage::Acquire() {
             ++open_;
             lock.unlock();
             try {
-                return std::make_unique<Connection>(options_.url);
+                return OpenPooled(options_.url);
             } catch (...) {
                 std::lock_guard relock(mutex_);
                 --open_;

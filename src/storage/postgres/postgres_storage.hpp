@@ -1,6 +1,7 @@
 #pragma once
-// The PostgreSQL backend (libpq): a fixed-size pool of connections, each UnitOfWork one
-// transaction (BEGIN ... COMMIT, ROLLBACK in the destructor), prepared named statements,
+// The PostgreSQL backend (libpq): a fixed-size pool of read-only sessions, on which a read
+// UnitOfWork runs its statements without BEGIN; write UnitOfWorks share transactions (BEGIN ...
+// COMMIT) on the write lane's own connection. Prepared named statements,
 // SQLSTATE mapped to ConflictError / UnavailableError / InternalError. Broken connections are
 // dropped and replaced, so service resumes by itself when the database returns. Several
 // processes may share one database: every piece of shared state (sessions, consent, throttles,
