@@ -18,6 +18,7 @@
 #include "storage/open_storage.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage/postgres/postgres_storage.hpp"
+#include "storage/postgres/queries.hpp"
 
 namespace mitra::storage {
 namespace {
@@ -255,6 +256,132 @@ TEST(PostgresPool, AReadOnAConnectionCutWhileIdleReconnects) {
                          {"01900000-0000-7000-8000-0000000000a5", "Sneaked", false, 1}),
                      InternalError);
     }
+}
+
+TEST(PostgresAudit, GroupedWritesWithFailuresKeepOneChainAcrossStorages) {
+    MITRA_REQUIRE_PG();
+    // Writes of two storages, some of which fail after appending: a failing combined write
+    // (Storage::Write) rolls its group back and the writes before it run again; a write
+    // UnitOfWork that is dropped uncommitted rolls back to its savepoint in a group. Either way
+    // an audit head held from an earlier append must be forgotten, or the next append would
+    // chain onto a head that was rolled back.
+    const std::string url = FreshSchemaUrl();
+    postgres::PostgresStorage one({url, 4});
+    one.Migrate();
+    postgres::PostgresStorage two({url, 4});
+    const std::string org = "01900000-0000-7000-8000-0000000000b2";
+    one.Write([&](core::UnitOfWork& uow) {
+        uow.Organizations().Insert({org, "Grouped", false, 1});
+    });
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 30;
+    std::atomic<int> stored{0};
+    std::atomic<int> unexpected{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            auto& storage = t % 2 == 0 ? one : two;
+            for (int i = 0; i < kPerThread; ++i) {
+                const bool fail = (t * kPerThread + i) % 5 == 2;
+                const auto append_twice = [&](core::UnitOfWork& uow) {
+                    for (int k = 0; k < 2; ++k) {
+                        core::AuditEntry e;
+                        e.organization_id = org;
+                        e.at_ms = i;
+                        e.actor_user_id = "u";
+                        e.action = fail ? "failing" : "test";
+                        e.subject_type = "x";
+                        e.subject_id = std::to_string(t) + "-" + std::to_string(i);
+                        e.outcome = "ok";
+                        uow.Audit().Append(e);
+                    }
+                };
+                try {
+                    if (t % 4 < 2) {
+                        storage.Write([&](core::UnitOfWork& uow) {
+                            append_twice(uow);
+                            if (fail) {
+                                throw ConflictError("this write fails after its appends");
+                            }
+                        });
+                    } else {
+                        auto uow = storage.Begin(TxMode::kWrite);
+                        append_twice(*uow);
+                        if (fail) {
+                            continue;  // dropped uncommitted: rolled back
+                        }
+                        uow->Commit();
+                    }
+                    ++stored;
+                } catch (const ConflictError&) {
+                    if (!fail) {
+                        ++unexpected;
+                    }
+                } catch (const std::exception&) {
+                    ++unexpected;
+                }
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(unexpected.load(), 0);
+    auto uow = one.Begin(TxMode::kRead);
+    const auto all = uow->Audit().ListAll();
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(2 * stored.load()));
+    std::string prev;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
+        EXPECT_EQ(all[i].prev_hash, prev);
+        EXPECT_EQ(all[i].hash, crypto::Sha256Hex(core::CanonicalAuditRecord(all[i])));
+        EXPECT_NE(all[i].action, "failing");
+        prev = all[i].hash;
+    }
+    const auto heads = uow->Audit().ListHeads();
+    ASSERT_EQ(heads.size(), 1u);
+    EXPECT_EQ(heads[0].second.first, static_cast<std::int64_t>(all.size()));
+}
+
+TEST(PostgresAudit, TheHeadMovesOnlyFromTheEntryItWasChainedOnto) {
+    MITRA_REQUIRE_PG();
+    const std::string url = FreshSchemaUrl();
+    postgres::PostgresStorage storage({url, 1});
+    storage.Migrate();
+    const std::string org = "01900000-0000-7000-8000-0000000000b3";
+    storage.Write([&](core::UnitOfWork& uow) {
+        uow.Organizations().Insert({org, "Guarded", false, 1});
+        core::AuditEntry e;
+        e.organization_id = org;
+        e.actor_user_id = "u";
+        e.action = "test";
+        e.subject_type = "x";
+        e.subject_id = "1";
+        e.outcome = "ok";
+        uow.Audit().Append(e);  // the head is now at seq 1
+    });
+    postgres::Connection c(url);
+    const auto insert = [&](std::int64_t seq, const std::string& prev_hash) {
+        auto st = c.Prepare(postgres::q::kAuditInsertAndSetHead);
+        st.Bind(1, org).Bind(2, seq).Bind(3, std::int64_t{0}).Bind(4, "u").Bind(5, "test")
+            .Bind(6, "x").Bind(7, "2").Bind(8, "").Bind(9, "ok").Bind(10, prev_hash)
+            .Bind(11, "h" + std::to_string(seq));
+        st.Run();
+        return st.Changes();
+    };
+    std::string head_hash;
+    {
+        auto read = storage.Begin(TxMode::kRead);
+        const auto heads = read->Audit().ListHeads();
+        ASSERT_EQ(heads.size(), 1u);
+        ASSERT_EQ(heads[0].second.first, 1);
+        head_hash = heads[0].second.second;
+    }
+    c.Exec("BEGIN");
+    EXPECT_EQ(insert(3, head_hash), 0) << "chained onto seq 2, which is not the head";
+    EXPECT_EQ(insert(2, "not-the-head-hash"), 0) << "chained onto another hash";
+    EXPECT_EQ(insert(2, head_hash), 1);
+    c.Exec("ROLLBACK");
 }
 
 TEST(PostgresAudit, ChainSerialisesAcrossStorages) {

@@ -196,6 +196,21 @@ namespace {
 constexpr const char kReadOnlySession[] = "SET default_transaction_read_only = on";
 }  // namespace
 
+const std::pair<std::int64_t, std::string>* Connection::HeldAuditHead(
+    const std::string& org) const {
+    if (Idle()) {
+        return nullptr;  // no transaction: no lock held
+    }
+    const auto it = held_heads_.find(org);
+    return it != held_heads_.end() ? &it->second : nullptr;
+}
+
+void Connection::HoldAuditHead(const std::string& org, std::int64_t seq, const std::string& hash) {
+    if (!Idle()) {
+        held_heads_[org] = {seq, hash};
+    }
+}
+
 void Connection::MakeReadOnly() {
     Exec(kReadOnlySession);
     read_only_ = true;
@@ -212,6 +227,7 @@ void Connection::Check(pg_result* result, std::string_view what) {
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
         return;
     }
+    held_heads_.clear();  // the transaction is aborted (or the connection gone)
     std::string state;
     std::string detail;
     if (result != nullptr) {
@@ -229,6 +245,11 @@ void Connection::Check(pg_result* result, std::string_view what) {
 }
 
 void Connection::Exec(const std::string& sql) {
+    // BEGIN, COMMIT, ROLLBACK and ROLLBACK TO end what the held audit heads were valid for.
+    if (sql.rfind("BEGIN", 0) == 0 || sql.rfind("COMMIT", 0) == 0 ||
+        sql.rfind("ROLLBACK", 0) == 0) {
+        held_heads_.clear();
+    }
     pg_result* result = PQexec(conn_, sql.c_str());
     Check(result, "exec");
     PQclear(result);

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 struct pg_conn;
@@ -104,6 +105,14 @@ public:
     /// "BEGIN READ WRITE" still opens a writable transaction.
     void MakeReadOnly();
 
+    /// An audit head (seq, hash) this connection's open transaction has locked and moved. While
+    /// the transaction holds the row lock nobody else can move it, so a later append in the
+    /// same transaction starts from here instead of a round trip to lock and read it again.
+    /// Forgotten when the transaction ends or rolls back (also to a savepoint) and after any
+    /// failed statement.
+    const std::pair<std::int64_t, std::string>* HeldAuditHead(const std::string& org) const;
+    void HoldAuditHead(const std::string& org, std::int64_t seq, const std::string& hash);
+
     /// False once the connection to the server was lost; such a connection is dropped.
     bool Healthy() const;
     /// True when no transaction is open.
@@ -123,6 +132,7 @@ private:
 
     pg_conn* conn_ = nullptr;
     bool read_only_ = false;  // MakeReadOnly
+    std::unordered_map<std::string, std::pair<std::int64_t, std::string>> held_heads_;
     std::unordered_map<const char*, Prepared> prepared_;  // by SQL constant address
 };
 

@@ -333,15 +333,30 @@ public:
     void AppendAll(std::vector<AuditEntry>& entries) override {
         // Two round trips per organization run, however long: lock the head, then store the
         // run and move the head in one statement (a batch of read-audit entries would otherwise
-        // take two round trips each and fall behind the reads it records).
+        // take two round trips each and fall behind the reads it records). One, when this
+        // transaction already holds the head's lock from an earlier append (a group commit of
+        // several writes of one clinic).
         AppendInOrganizationRuns(
             entries,
-            [&](const std::string& org) { return ReadAuditHead(c_, q::kAuditLockHead, org); },
+            [&](const std::string& org) {
+                if (const auto* held = c_.HeldAuditHead(org)) {
+                    return AuditHead{held->first, held->second};
+                }
+                return ReadAuditHead(c_, q::kAuditLockHead, org);
+            },
             [&](const std::string& org, std::size_t first, std::size_t last,
                 const AuditHead& head) {
+                const auto moved = [&](Statement& st) {
+                    if (st.Changes() != 1) {
+                        throw InternalError("audit chain of organization " + org +
+                                            ": the head was not where the entries assumed");
+                    }
+                    c_.HoldAuditHead(org, head.seq, head.hash);
+                };
                 if (last - first == 1) {  // the head moves to this entry ($2, $11)
                     auto st = c_.Prepare(q::kAuditInsertAndSetHead);
                     BindAuditEntry(st, entries[first]).Run();
+                    moved(st);
                     return;
                 }
                 // seq, at_ms, actor ... hash of every entry, as array literals.
@@ -365,6 +380,7 @@ public:
                     st.Bind(static_cast<int>(c) + 2, columns[c]);
                 }
                 st.Bind(12, head.seq).Bind(13, head.hash).Run();
+                moved(st);
             });
     }
     std::vector<AuditEntry> ListAll() override {

@@ -120,14 +120,18 @@ inline constexpr const char kConsentActive[] =
 // Append serialises per organization across processes, in two round trips: the first creates
 // the head row if there is none and locks it until the transaction ends (an upsert that always
 // returns the row: DO UPDATE takes the row lock as FOR UPDATE would); the second inserts the
-// entry and moves the head in one statement.
+// entry and moves the head in one statement. A later append in the same transaction still holds
+// the lock and starts from the head it moved (Connection::HeldAuditHead): one round trip. The
+// head moves only from the seq and hash the entry was chained onto, so a head that was not what
+// the entry assumed updates no row, and the append fails instead of forking the chain.
 inline constexpr const char kAuditLockHead[] =
     "INSERT INTO audit_heads (organization_id, seq, hash) VALUES ($1, 0, '') "
     "ON CONFLICT (organization_id) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash";
 inline constexpr const char kAuditInsertAndSetHead[] =
     "WITH entry AS (INSERT INTO audit_log (" MITRA_AUDIT_COLUMNS ") VALUES "
     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING) "
-    "UPDATE audit_heads SET seq = $2, hash = $11 WHERE organization_id = $1";
+    "UPDATE audit_heads SET seq = $2, hash = $11 "
+    "WHERE organization_id = $1 AND seq = $2 - 1 AND hash = $10";
 // A batch (AppendAll) in the same two round trips: after kAuditLockHead, every entry of one
 // organization's run is inserted by one statement from parallel arrays ($2..$11, array literals
 // written by AppendArrayElement in postgres_storage.cpp), and the head moves to the last one.
@@ -136,7 +140,8 @@ inline constexpr const char kAuditInsertManyAndSetHead[] =
     "SELECT $1, e.* FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], "
     "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS e "
     "ON CONFLICT DO NOTHING) "
-    "UPDATE audit_heads SET seq = $12, hash = $13 WHERE organization_id = $1";
+    "UPDATE audit_heads SET seq = $12, hash = $13 "
+    "WHERE organization_id = $1 AND seq = ($2::bigint[])[1] - 1 AND hash = ($10::text[])[1]";
 inline constexpr const char kAuditAll[] =
     "SELECT " MITRA_AUDIT_COLUMNS " FROM audit_log ORDER BY organization_id, seq";
 inline constexpr const char kAuditHeads[] =
