@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
-#include "crypto/crypto.hpp"
 #include "storage/conformance/storage_conformance.hpp"
 #include "storage/open_storage.hpp"
 #include "storage/postgres/connection.hpp"
@@ -51,6 +50,20 @@ int AdminRows(const std::string& sql) {
     PQclear(result);
     PQfinish(conn);
     return rows;
+}
+
+/// An audit entry of `org` for the storage to chain (it sets seq, prev_hash and hash).
+core::AuditEntry TestEntry(const std::string& org, const std::string& action,
+                           const std::string& subject, std::int64_t at_ms = 0) {
+    core::AuditEntry e;
+    e.organization_id = org;
+    e.at_ms = at_ms;
+    e.actor_user_id = "u";
+    e.action = action;
+    e.subject_type = "x";
+    e.subject_id = subject;
+    e.outcome = "ok";
+    return e;
 }
 
 /// A URL naming a fresh, empty schema of the test database.
@@ -285,15 +298,9 @@ TEST(PostgresAudit, GroupedWritesWithFailuresKeepOneChainAcrossStorages) {
                 const bool fail = (t * kPerThread + i) % 5 == 2;
                 const auto append_twice = [&](core::UnitOfWork& uow) {
                     for (int k = 0; k < 2; ++k) {
-                        core::AuditEntry e;
-                        e.organization_id = org;
-                        e.at_ms = i;
-                        e.actor_user_id = "u";
-                        e.action = fail ? "failing" : "test";
-                        e.subject_type = "x";
-                        e.subject_id = std::to_string(t) + "-" + std::to_string(i);
-                        e.outcome = "ok";
-                        uow.Audit().Append(e);
+                        uow.Audit().Append(TestEntry(org, fail ? "failing" : "test",
+                                                     std::to_string(t) + "-" + std::to_string(i),
+                                                     i));
                     }
                 };
                 try {
@@ -327,20 +334,11 @@ TEST(PostgresAudit, GroupedWritesWithFailuresKeepOneChainAcrossStorages) {
         t.join();
     }
     EXPECT_EQ(unexpected.load(), 0);
+    ExpectOneUnbrokenChain(one, static_cast<std::size_t>(2 * stored.load()));
     auto uow = one.Begin(TxMode::kRead);
-    const auto all = uow->Audit().ListAll();
-    ASSERT_EQ(all.size(), static_cast<std::size_t>(2 * stored.load()));
-    std::string prev;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
-        EXPECT_EQ(all[i].prev_hash, prev);
-        EXPECT_EQ(all[i].hash, crypto::Sha256Hex(core::CanonicalAuditRecord(all[i])));
-        EXPECT_NE(all[i].action, "failing");
-        prev = all[i].hash;
+    for (const auto& e : uow->Audit().ListAll()) {
+        EXPECT_NE(e.action, "failing") << "seq " << e.seq;
     }
-    const auto heads = uow->Audit().ListHeads();
-    ASSERT_EQ(heads.size(), 1u);
-    EXPECT_EQ(heads[0].second.first, static_cast<std::int64_t>(all.size()));
 }
 
 TEST(PostgresAudit, TheHeadMovesOnlyFromTheEntryItWasChainedOnto) {
@@ -351,14 +349,7 @@ TEST(PostgresAudit, TheHeadMovesOnlyFromTheEntryItWasChainedOnto) {
     const std::string org = "01900000-0000-7000-8000-0000000000b3";
     storage.Write([&](core::UnitOfWork& uow) {
         uow.Organizations().Insert({org, "Guarded", false, 1});
-        core::AuditEntry e;
-        e.organization_id = org;
-        e.actor_user_id = "u";
-        e.action = "test";
-        e.subject_type = "x";
-        e.subject_id = "1";
-        e.outcome = "ok";
-        uow.Audit().Append(e);  // the head is now at seq 1
+        uow.Audit().Append(TestEntry(org, "test", "1"));  // the head is now at seq 1
     });
     postgres::Connection c(url);
     const auto insert = [&](std::int64_t seq, const std::string& prev_hash) {
@@ -407,15 +398,7 @@ TEST(PostgresAudit, ChainSerialisesAcrossStorages) {
             for (int i = 0; i < kPerThread; ++i) {
                 try {
                     auto uow = storage.Begin(TxMode::kWrite);
-                    core::AuditEntry e;
-                    e.organization_id = org;
-                    e.at_ms = i;
-                    e.actor_user_id = "u";
-                    e.action = "test";
-                    e.subject_type = "x";
-                    e.subject_id = std::to_string(t);
-                    e.outcome = "ok";
-                    uow->Audit().Append(e);
+                    uow->Audit().Append(TestEntry(org, "test", std::to_string(t), i));
                     uow->Commit();
                 } catch (const std::exception&) {
                     ++errors;
@@ -427,19 +410,7 @@ TEST(PostgresAudit, ChainSerialisesAcrossStorages) {
         t.join();
     }
     EXPECT_EQ(errors.load(), 0);
-    auto uow = one.Begin(TxMode::kRead);
-    const auto all = uow->Audit().ListAll();
-    ASSERT_EQ(all.size(), static_cast<std::size_t>(kThreads * kPerThread));
-    std::string prev;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
-        EXPECT_EQ(all[i].prev_hash, prev);
-        EXPECT_EQ(all[i].hash, crypto::Sha256Hex(core::CanonicalAuditRecord(all[i])));
-        prev = all[i].hash;
-    }
-    const auto heads = uow->Audit().ListHeads();
-    ASSERT_EQ(heads.size(), 1u);
-    EXPECT_EQ(heads[0].second.first, kThreads * kPerThread);
+    ExpectOneUnbrokenChain(one, static_cast<std::size_t>(kThreads * kPerThread));
 }
 
 }  // namespace

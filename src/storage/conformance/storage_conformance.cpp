@@ -493,23 +493,6 @@ core::AuditEntry PatientRead(const Fixture& f, std::int64_t at_ms) {
     return e;
 }
 
-// The only organization's chain holds `count` entries, seq 1..count, each linked to the one
-// before and hashed as `audit verify` checks, and its head names the last.
-void ExpectOneUnbrokenChain(core::Storage& storage, std::size_t count) {
-    auto uow = storage.Begin(TxMode::kRead);
-    const auto all = uow->Audit().ListAll();
-    ASSERT_EQ(all.size(), count);
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
-        EXPECT_EQ(all[i].prev_hash, i == 0 ? std::string() : all[i - 1].hash);
-        EXPECT_EQ(all[i].hash, crypto::Sha256Hex(core::CanonicalAuditRecord(all[i])));
-    }
-    const auto heads = uow->Audit().ListHeads();
-    ASSERT_EQ(heads.size(), 1u);
-    EXPECT_EQ(heads[0].second.first, static_cast<std::int64_t>(count));
-    EXPECT_EQ(heads[0].second.second, all.back().hash);
-}
-
 TEST_P(StorageConformanceTest, AuditAppendAllContinuesTheChainAsAppendWould) {
     Fixture f;
     f.Insert(*storage_);
@@ -649,4 +632,20 @@ TEST_P(StorageConformanceTest, PingsAndReportsSchema) {
 }
 
 }  // namespace
+
+void ExpectOneUnbrokenChain(core::Storage& storage, std::size_t count) {
+    auto uow = storage.Begin(TxMode::kRead);
+    const auto all = uow->Audit().ListAll();
+    ASSERT_EQ(all.size(), count);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
+        EXPECT_EQ(all[i].prev_hash, i == 0 ? std::string() : all[i - 1].hash);
+        EXPECT_EQ(all[i].hash, crypto::Sha256Hex(core::CanonicalAuditRecord(all[i])));
+    }
+    const auto heads = uow->Audit().ListHeads();
+    ASSERT_EQ(heads.size(), 1u);
+    EXPECT_EQ(heads[0].second.first, static_cast<std::int64_t>(count));
+    EXPECT_EQ(heads[0].second.second, all.back().hash);
+}
+
 }  // namespace mitra::storage

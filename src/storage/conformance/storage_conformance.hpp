@@ -3,6 +3,7 @@
 // A backend instantiates it with a factory that returns a fresh, migrated, empty database:
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, StorageConformanceTest, testing::Values(&MakeSqlite));
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 
@@ -19,5 +20,9 @@ protected:
     void SetUp() override { storage_ = GetParam()(); }
     std::unique_ptr<core::Storage> storage_;
 };
+
+/// The database's only organization's chain holds `count` entries, seq 1..count, each linked to
+/// the one before and hashed as `audit verify` checks, and its head names the last.
+void ExpectOneUnbrokenChain(core::Storage& storage, std::size_t count);
 
 }  // namespace mitra::storage
