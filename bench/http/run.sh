@@ -10,8 +10,14 @@
 # and prints each as a fraction of the ceiling with p50/p99, plus each server's idle RSS. The
 # ceiling is measured first and again last, and the fractions use the mean of the two.
 #
+# With MITRA_BENCH_PG_DSN set (a PostgreSQL URL whose user may create schemas, e.g. the
+# MITRA_TEST_PG_DSN of scripts/pg-throwaway.sh), the authenticated read is measured once more on
+# PostgreSQL, in a fresh schema (PostgreSQL's own processes are not pinned: not comparable to the
+# ceiling as strictly as the SQLite line, and not part of the target).
+#
 # Usage: bench/http/run.sh [BUILD_DIR]        (default: build/release; built if missing)
 #   env: DURATION=10s CONNECTIONS=8 SERVER_CPU=1 CLIENT_CPU=0 HELLO_ONLY=1 (skip mitra itself)
+#        MITRA_BENCH_PG_DSN (also read on PostgreSQL)
 # Targets (issue 2): authenticated read >= 50 % of the ceiling; p99 < 2 ms at 8 connections;
 # idle RSS <= 30 MB.
 set -euo pipefail
@@ -114,7 +120,7 @@ print_results() {
     echo "ceiling measured ${#CEILING_RPS[@]} times: ${CEILING_RPS[*]} rps; fractions use the mean, $mean rps"
     for line in "${LINES[@]}"; do
         IFS='|' read -r name rps p50 p99 errors rss <<<"$line"
-        printf '%-38s %10.0f rps  %5s of ceiling  p50 %7.3f ms  p99 %7.3f ms  non-2xx %s  idle RSS %s MB\n' \
+        printf '%-46s %10.0f rps  %5s of ceiling  p50 %7.3f ms  p99 %7.3f ms  non-2xx %s  idle RSS %s MB\n' \
             "$name" "$rps" "$(awk -v a="$rps" -v b="$mean" 'BEGIN { printf "%.2f", a / b }')" \
             "$p50" "$p99" "$errors" "$rss"
     done
@@ -168,14 +174,15 @@ bench_mitra() {
     report "$label" "$rss"
 }
 
-# Creates a database with the CLI (DESIGN.md command-line contract), starts `mitra serve`,
-# signs in over HTTP, then benchmarks GET /healthz and an authenticated patient read.
+# bench_mitra_suite DATABASE_URL LABEL_PREFIX: creates a database with the CLI (DESIGN.md
+# command-line contract), starts `mitra serve`, signs in over HTTP, then benchmarks GET /healthz
+# (SQLite only) and an authenticated patient read.
 bench_mitra_suite() {
     build mitra
     local mitra
     mitra="$(find_binary mitra)"
     [[ -n "$mitra" ]] || die "the mitra executable was not built in $BUILD_DIR"
-    local db="sqlite:$WORK/bench.db" password="bench-password-1234"
+    local db="$1" prefix="$2" password="bench-password-1234"
 
     "$mitra" init --database "$db" >/dev/null
     local org clinician patient_json patient_user pid
@@ -212,17 +219,34 @@ bench_mitra_suite() {
     curl -sf "$base/api/v1/patients/$pid" -H "Authorization: Bearer $clinician_token" \
         >/dev/null || die "the clinician cannot read the consented patient"
 
-    bench_mitra "mitra: GET /healthz" "$base" /healthz "" "$rss"
-    bench_mitra "mitra: GET /api/v1/patients/{pid}" "$base" "/api/v1/patients/$pid" \
+    if [[ "$db" == sqlite:* ]]; then
+        bench_mitra "$prefix: GET /healthz" "$base" /healthz "" "$rss"
+    fi
+    bench_mitra "$prefix: GET /api/v1/patients/{pid}" "$base" "/api/v1/patients/$pid" \
         "$clinician_token" "$rss"
     stop_server
+}
+
+# A PostgreSQL URL naming a fresh schema (search_path) of MITRA_BENCH_PG_DSN.
+pg_bench_url() {
+    local schema="bench_http_$$"
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$MITRA_BENCH_PG_DSN" \
+        -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null ||
+        die "cannot create schema $schema in MITRA_BENCH_PG_DSN"
+    local sep='?'
+    [[ "$MITRA_BENCH_PG_DSN" == *\?* ]] && sep='&'
+    echo "$MITRA_BENCH_PG_DSN${sep}options=-csearch_path%3D$schema"
 }
 
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION --latency; server on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
 bench_ceiling first
 bench_transport
 if [[ "${HELLO_ONLY:-0}" != 1 ]]; then
-    bench_mitra_suite
+    bench_mitra_suite "sqlite:$WORK/bench.db" mitra
+    if [[ -n "${MITRA_BENCH_PG_DSN:-}" ]]; then
+        command -v psql >/dev/null || die "psql is not installed"
+        bench_mitra_suite "$(pg_bench_url)" "mitra/PostgreSQL"
+    fi
 fi
 bench_ceiling last
 print_results
