@@ -11,7 +11,7 @@ Checkpointer::Checkpointer(Connection& writer, const std::string& path, int fram
     : writer_(writer),
       frames_(frames < 1 ? 1 : frames),
       restart_frames_(4 * frames_),
-      own_(std::make_unique<Connection>(path)),
+      own_(std::make_unique<Connection>(path, /*yielding=*/true)),
       thread_([this] { Run(); }) {
     // Replaces the auto-checkpoint (itself a WAL hook) of the writer connection.
     sqlite3_wal_hook(writer_.raw(), &Checkpointer::OnCommit, this);

@@ -12,6 +12,7 @@
 
 #include "storage/sqlite/checkpointer.hpp"
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/yielding_vfs.hpp"
 
 namespace mitra::storage::sqlite {
 namespace {
@@ -85,6 +86,66 @@ TEST(SqliteCheckpointer, TheWalStartsOverUnderSteadyWritesInsteadOfGrowing) {
     auto st = writer.Prepare("SELECT count(*) FROM t");
     ASSERT_TRUE(st.Step());
     EXPECT_EQ(st.Int(0), 3000);
+}
+
+TEST(SqliteCheckpointer, ABackgroundCheckpointYieldsTheCpuWhileItCopiesPages) {
+    const std::string path = FreshPath("yield.db");
+    Connection writer(path);
+    writer.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
+    const long before = YieldingVfsYields();
+    {
+        Checkpointer checkpointer(writer, path, 200);  // the writer catches up only at 800
+        writer.Exec("BEGIN");
+        for (int i = 0; i < 400; ++i) {  // about one page each: some 400 pages to copy
+            writer.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))").Bind(1, i).Run();
+        }
+        writer.Exec("COMMIT");
+        for (int i = 0; i < 400 && checkpointer.Checkpoints() == 0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        ASSERT_GE(checkpointer.Checkpoints(), 1u);
+    }
+    // The checkpoint wrote each page with its own call; it gave up the CPU once per
+    // kWritesPerYield of them.
+    EXPECT_GE(YieldingVfsYields() - before, 400 / kWritesPerYield - 1);
+    // And copied every page: after the WAL is gone, a fresh connection reads all rows from the
+    // database file alone.
+    writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    EXPECT_EQ(std::filesystem::file_size(path + "-wal"), 0u);
+    Connection reader(path);
+    auto st = reader.Prepare("SELECT count(*), sum(x), sum(length(pad)) FROM t");
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.Int(0), 400);
+    EXPECT_EQ(st.Int(1), 399 * 400 / 2);
+    EXPECT_EQ(st.Int(2), 400 * 3000);
+}
+
+TEST(SqliteYieldingVfs, AConnectionThroughItReadsAndWritesAsTheDefaultOne) {
+    const std::string path = FreshPath("vfs.db");
+    {
+        Connection yielding(path, /*yielding=*/true);
+        yielding.Exec("CREATE TABLE t (x INTEGER PRIMARY KEY, s TEXT)");
+        yielding.Exec("BEGIN");
+        for (int i = 0; i < 500; ++i) {
+            yielding.Prepare("INSERT INTO t (x, s) VALUES (?1, ?2)")
+                .Bind(1, i)
+                .Bind(2, std::string(static_cast<std::size_t>(i % 97), 'a'))
+                .Run();
+        }
+        yielding.Exec("COMMIT");
+        Connection plain(path);  // both at once: the WAL index (shared memory) and locks agree
+        auto st = plain.Prepare("SELECT count(*), sum(length(s)) FROM t");
+        ASSERT_TRUE(st.Step());
+        EXPECT_EQ(st.Int(0), 500);
+        plain.Exec("INSERT INTO t (x, s) VALUES (1000, 'from the default VFS')");
+        auto back = yielding.Prepare("SELECT s FROM t WHERE x = 1000");
+        ASSERT_TRUE(back.Step());
+        EXPECT_EQ(back.Text(0), "from the default VFS");
+    }
+    Connection reopened(path);
+    auto st = reopened.Prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.Int(0), 501);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "core/error.hpp"
+#include "storage/sqlite/yielding_vfs.hpp"
 
 namespace mitra::storage::sqlite {
 
@@ -134,10 +135,11 @@ void ConfigureSqliteOnce() {
 
 }  // namespace
 
-Connection::Connection(const std::string& path) {
+Connection::Connection(const std::string& path, bool yielding) {
     ConfigureSqliteOnce();
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags,
+                                   yielding ? YieldingVfsName() : nullptr);
     if (rc != SQLITE_OK) {
         std::string message = "cannot open SQLite database '" + path + "': " +
                               (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));

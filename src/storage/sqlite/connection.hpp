@@ -62,7 +62,8 @@ private:
 class Connection {
 public:
     /// Opens (creating if needed) with WAL, synchronous=FULL, foreign keys and a busy timeout.
-    explicit Connection(const std::string& path);
+    /// `yielding`: through the VFS of yielding_vfs.hpp (gives up the CPU every few writes).
+    explicit Connection(const std::string& path, bool yielding = false);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection();

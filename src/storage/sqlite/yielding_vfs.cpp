@@ -1,0 +1,164 @@
+#include "storage/sqlite/yielding_vfs.hpp"
+
+#include <sched.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <mutex>
+
+namespace mitra::storage::sqlite {
+namespace {
+
+constexpr const char* kName = "mitra-yielding";
+
+sqlite3_vfs* g_base = nullptr;  // the default VFS this one wraps
+sqlite3_vfs g_vfs{};
+std::atomic<long> g_yields{0};
+
+/// Our file: the base VFS's file follows it in the same allocation (szOsFile covers both).
+struct File {
+    sqlite3_file base;  // pMethods points at the io methods below
+    sqlite3_file* real;
+    int writes;
+};
+
+sqlite3_file* Real(sqlite3_file* f) { return reinterpret_cast<File*>(f)->real; }
+
+int Close(sqlite3_file* f) {
+    sqlite3_file* real = Real(f);
+    return real->pMethods != nullptr ? real->pMethods->xClose(real) : SQLITE_OK;
+}
+int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
+    return Real(f)->pMethods->xRead(Real(f), buf, n, off);
+}
+int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
+    const int rc = Real(f)->pMethods->xWrite(Real(f), buf, n, off);
+    auto* file = reinterpret_cast<File*>(f);
+    if (++file->writes >= kWritesPerYield) {
+        file->writes = 0;
+        sched_yield();
+        g_yields.fetch_add(1, std::memory_order_relaxed);
+    }
+    return rc;
+}
+int Truncate(sqlite3_file* f, sqlite3_int64 size) {
+    return Real(f)->pMethods->xTruncate(Real(f), size);
+}
+int Sync(sqlite3_file* f, int flags) { return Real(f)->pMethods->xSync(Real(f), flags); }
+int FileSize(sqlite3_file* f, sqlite3_int64* size) {
+    return Real(f)->pMethods->xFileSize(Real(f), size);
+}
+int Lock(sqlite3_file* f, int level) { return Real(f)->pMethods->xLock(Real(f), level); }
+int Unlock(sqlite3_file* f, int level) { return Real(f)->pMethods->xUnlock(Real(f), level); }
+int CheckReservedLock(sqlite3_file* f, int* out) {
+    return Real(f)->pMethods->xCheckReservedLock(Real(f), out);
+}
+int FileControl(sqlite3_file* f, int op, void* arg) {
+    return Real(f)->pMethods->xFileControl(Real(f), op, arg);
+}
+int SectorSize(sqlite3_file* f) { return Real(f)->pMethods->xSectorSize(Real(f)); }
+int DeviceCharacteristics(sqlite3_file* f) {
+    return Real(f)->pMethods->xDeviceCharacteristics(Real(f));
+}
+int ShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
+    return Real(f)->pMethods->xShmMap(Real(f), region, size, extend, out);
+}
+int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
+    return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
+}
+void ShmBarrier(sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); }
+int ShmUnmap(sqlite3_file* f, int delete_flag) {
+    return Real(f)->pMethods->xShmUnmap(Real(f), delete_flag);
+}
+int Fetch(sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
+    return Real(f)->pMethods->xFetch(Real(f), off, n, out);
+}
+int Unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
+    return Real(f)->pMethods->xUnfetch(Real(f), off, p);
+}
+
+// Versions 1-3 of the io methods share a prefix; each file reports the base file's version, so
+// SQLite never calls a method the base file lacks.
+const sqlite3_io_methods kMethods[3] = {
+    {1, Close, Read, Write, Truncate, Sync, FileSize, Lock, Unlock, CheckReservedLock,
+     FileControl, SectorSize, DeviceCharacteristics, nullptr, nullptr, nullptr, nullptr, nullptr,
+     nullptr},
+    {2, Close, Read, Write, Truncate, Sync, FileSize, Lock, Unlock, CheckReservedLock,
+     FileControl, SectorSize, DeviceCharacteristics, ShmMap, ShmLock, ShmBarrier, ShmUnmap,
+     nullptr, nullptr},
+    {3, Close, Read, Write, Truncate, Sync, FileSize, Lock, Unlock, CheckReservedLock,
+     FileControl, SectorSize, DeviceCharacteristics, ShmMap, ShmLock, ShmBarrier, ShmUnmap, Fetch,
+     Unfetch},
+};
+
+int Open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+    auto* file = reinterpret_cast<File*>(f);
+    file->real = reinterpret_cast<sqlite3_file*>(file + 1);
+    file->real->pMethods = nullptr;
+    file->writes = 0;
+    f->pMethods = nullptr;  // until the base file is open: SQLite then calls no method
+    const int rc = g_base->xOpen(g_base, name, file->real, flags, out_flags);
+    if (file->real->pMethods != nullptr) {
+        const int version = file->real->pMethods->iVersion;
+        f->pMethods = &kMethods[(version < 1 ? 1 : version > 3 ? 3 : version) - 1];
+    }
+    return rc;
+}
+
+// Everything that is not about one open file goes to the base VFS as it is.
+int Delete(sqlite3_vfs*, const char* name, int sync_dir) {
+    return g_base->xDelete(g_base, name, sync_dir);
+}
+int Access(sqlite3_vfs*, const char* name, int flags, int* out) {
+    return g_base->xAccess(g_base, name, flags, out);
+}
+int FullPathname(sqlite3_vfs*, const char* name, int n, char* out) {
+    return g_base->xFullPathname(g_base, name, n, out);
+}
+void* DlOpen(sqlite3_vfs*, const char* name) { return g_base->xDlOpen(g_base, name); }
+void DlError(sqlite3_vfs*, int n, char* out) { g_base->xDlError(g_base, n, out); }
+void (*DlSym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
+    return g_base->xDlSym(g_base, handle, symbol);
+}
+void DlClose(sqlite3_vfs*, void* handle) { g_base->xDlClose(g_base, handle); }
+int Randomness(sqlite3_vfs*, int n, char* out) { return g_base->xRandomness(g_base, n, out); }
+int Sleep(sqlite3_vfs*, int us) { return g_base->xSleep(g_base, us); }
+int CurrentTime(sqlite3_vfs*, double* out) { return g_base->xCurrentTime(g_base, out); }
+int GetLastError(sqlite3_vfs*, int n, char* out) {
+    return g_base->xGetLastError != nullptr ? g_base->xGetLastError(g_base, n, out) : 0;
+}
+int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
+    return g_base->xCurrentTimeInt64(g_base, out);
+}
+
+}  // namespace
+
+const char* YieldingVfsName() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        g_base = sqlite3_vfs_find(nullptr);
+        g_vfs.iVersion = 2;
+        g_vfs.szOsFile = static_cast<int>(sizeof(File)) + g_base->szOsFile;
+        g_vfs.mxPathname = g_base->mxPathname;
+        g_vfs.zName = kName;
+        g_vfs.xOpen = Open;
+        g_vfs.xDelete = Delete;
+        g_vfs.xAccess = Access;
+        g_vfs.xFullPathname = FullPathname;
+        g_vfs.xDlOpen = DlOpen;
+        g_vfs.xDlError = DlError;
+        g_vfs.xDlSym = DlSym;
+        g_vfs.xDlClose = DlClose;
+        g_vfs.xRandomness = Randomness;
+        g_vfs.xSleep = Sleep;
+        g_vfs.xCurrentTime = CurrentTime;
+        g_vfs.xGetLastError = GetLastError;
+        g_vfs.xCurrentTimeInt64 = CurrentTimeInt64;
+        sqlite3_vfs_register(&g_vfs, 0);
+    });
+    return kName;
+}
+
+long YieldingVfsYields() { return g_yields.load(std::memory_order_relaxed); }
+
+}  // namespace mitra::storage::sqlite
