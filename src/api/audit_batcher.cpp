@@ -79,6 +79,7 @@ bool AuditBatcher::WriteBatch(std::vector<core::AuditEntry>& batch) {
 
 void AuditBatcher::Run() {
     pthread_setname_np(pthread_self(), "mitra-audit");  // top -H, perf: one name per role
+    storage_.MarkBackgroundThread();  // its COMMITs give way to requests on a busy core
     std::unique_lock lock(mutex_);
     for (;;) {
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });

@@ -200,6 +200,10 @@ public:
         body(*uow);
         uow->Commit();
     }
+    /// The calling thread does background work (such as storing read-audit entries): the backend
+    /// may let that thread's writes give way to other threads (SQLite: yield the CPU every few
+    /// page writes). Durability and results are unchanged.
+    virtual void MarkBackgroundThread() {}
     /// True when the database answers a trivial query now.
     virtual bool Ping() = 0;
     /// "sqlite" or "postgresql".

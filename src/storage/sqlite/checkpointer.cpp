@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/yielding_vfs.hpp"
 
 namespace mitra::storage::sqlite {
 
@@ -11,7 +12,7 @@ Checkpointer::Checkpointer(Connection& writer, const std::string& path, int fram
     : writer_(writer),
       frames_(frames < 1 ? 1 : frames),
       restart_frames_(4 * frames_),
-      own_(std::make_unique<Connection>(path, /*yielding=*/true)),
+      own_(std::make_unique<Connection>(path)),
       thread_([this] { Run(); }) {
     // Replaces the auto-checkpoint (itself a WAL hook) of the writer connection.
     sqlite3_wal_hook(writer_.raw(), &Checkpointer::OnCommit, this);
@@ -70,6 +71,7 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* /*schema*/, int 
 
 void Checkpointer::Run() {
     pthread_setname_np(pthread_self(), "mitra-checkpt");
+    YieldWritesOnThisThread(true);  // a checkpoint never holds the core for long
     std::unique_lock lock(mutex_);
     while (true) {
         wake_.wait(lock, [&] { return stopping_ || due_; });

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -120,32 +121,75 @@ TEST(SqliteCheckpointer, ABackgroundCheckpointYieldsTheCpuWhileItCopiesPages) {
     EXPECT_EQ(st.Int(2), 400 * 3000);
 }
 
-TEST(SqliteYieldingVfs, AConnectionThroughItReadsAndWritesAsTheDefaultOne) {
+TEST(SqliteYieldingVfs, ConnectionsThroughItShareTheDatabaseWithTheDefaultVfs) {
     const std::string path = FreshPath("vfs.db");
     {
-        Connection yielding(path, /*yielding=*/true);
-        yielding.Exec("CREATE TABLE t (x INTEGER PRIMARY KEY, s TEXT)");
-        yielding.Exec("BEGIN");
+        Connection connection(path);  // through the yielding VFS
+        connection.Exec("CREATE TABLE t (x INTEGER PRIMARY KEY, s TEXT)");
+        connection.Exec("BEGIN");
         for (int i = 0; i < 500; ++i) {
-            yielding.Prepare("INSERT INTO t (x, s) VALUES (?1, ?2)")
+            connection.Prepare("INSERT INTO t (x, s) VALUES (?1, ?2)")
                 .Bind(1, i)
                 .Bind(2, std::string(static_cast<std::size_t>(i % 97), 'a'))
                 .Run();
         }
-        yielding.Exec("COMMIT");
-        Connection plain(path);  // both at once: the WAL index (shared memory) and locks agree
-        auto st = plain.Prepare("SELECT count(*), sum(length(s)) FROM t");
-        ASSERT_TRUE(st.Step());
-        EXPECT_EQ(st.Int(0), 500);
-        plain.Exec("INSERT INTO t (x, s) VALUES (1000, 'from the default VFS')");
-        auto back = yielding.Prepare("SELECT s FROM t WHERE x = 1000");
+        connection.Exec("COMMIT");
+        // A connection through SQLite's own default VFS, open at the same time: the WAL index
+        // (shared memory) and the file locks agree between the two.
+        sqlite3* plain = nullptr;
+        ASSERT_EQ(sqlite3_open_v2(path.c_str(), &plain, SQLITE_OPEN_READWRITE, nullptr),
+                  SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(plain, "SELECT count(*), sum(length(s)) FROM t", -1, &st,
+                                     nullptr),
+                  SQLITE_OK);
+        ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+        EXPECT_EQ(sqlite3_column_int64(st, 0), 500);
+        EXPECT_EQ(sqlite3_column_int64(st, 1), [] {
+            std::int64_t sum = 0;
+            for (int i = 0; i < 500; ++i) {
+                sum += i % 97;
+            }
+            return sum;
+        }());
+        sqlite3_finalize(st);
+        ASSERT_EQ(sqlite3_exec(plain, "INSERT INTO t (x, s) VALUES (1000, 'default VFS')",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(plain);
+        auto back = connection.Prepare("SELECT s FROM t WHERE x = 1000");
         ASSERT_TRUE(back.Step());
-        EXPECT_EQ(back.Text(0), "from the default VFS");
+        EXPECT_EQ(back.Text(0), "default VFS");
     }
     Connection reopened(path);
     auto st = reopened.Prepare("SELECT count(*) FROM t");
     ASSERT_TRUE(st.Step());
     EXPECT_EQ(st.Int(0), 501);
+}
+
+TEST(SqliteYieldingVfs, OnlyAMarkedThreadYieldsAsItWrites) {
+    const std::string path = FreshPath("marked.db");
+    Connection connection(path);
+    connection.Exec("PRAGMA synchronous=OFF");  // only to keep the test fast
+    connection.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
+    const auto write_pages = [&](int rows) {  // about one WAL frame per row
+        connection.Exec("BEGIN");
+        for (int i = 0; i < rows; ++i) {
+            connection.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))")
+                .Bind(1, i)
+                .Run();
+        }
+        connection.Exec("COMMIT");
+    };
+    long before = YieldingVfsYields();
+    write_pages(200);
+    EXPECT_EQ(YieldingVfsYields() - before, 0) << "an unmarked thread never yields";
+    std::thread background([&] {
+        YieldWritesOnThisThread(true);
+        write_pages(200);
+    });
+    background.join();
+    EXPECT_GE(YieldingVfsYields() - before, 200 / kWritesPerYield - 1);
 }
 
 }  // namespace

@@ -135,11 +135,11 @@ void ConfigureSqliteOnce() {
 
 }  // namespace
 
-Connection::Connection(const std::string& path, bool yielding) {
+Connection::Connection(const std::string& path) {
     ConfigureSqliteOnce();
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db_, flags,
-                                   yielding ? YieldingVfsName() : nullptr);
+                                   YieldingVfsName());
     if (rc != SQLITE_OK) {
         std::string message = "cannot open SQLite database '" + path + "': " +
                               (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));

@@ -61,9 +61,9 @@ private:
 
 class Connection {
 public:
-    /// Opens (creating if needed) with WAL, synchronous=FULL, foreign keys and a busy timeout.
-    /// `yielding`: through the VFS of yielding_vfs.hpp (gives up the CPU every few writes).
-    explicit Connection(const std::string& path, bool yielding = false);
+    /// Opens (creating if needed) with WAL, synchronous=FULL, foreign keys and a busy timeout,
+    /// through the VFS of yielding_vfs.hpp.
+    explicit Connection(const std::string& path);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection();

@@ -9,6 +9,7 @@
 #include "storage/sqlite/notes_repos.hpp"
 #include "storage/sqlite/supervision_repos.hpp"
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/yielding_vfs.hpp"
 #include "storage/sqlite/queries.hpp"
 #include "storage/sqlite/checkpointer.hpp"
 #include "storage/sqlite/write_lane.hpp"
@@ -635,6 +636,8 @@ std::unique_ptr<core::UnitOfWork> SqliteStorage::Begin(core::TxMode mode) {
     auto connection = Acquire();
     return std::make_unique<SqliteUnitOfWork>(*this, std::move(connection), nullptr);
 }
+
+void SqliteStorage::MarkBackgroundThread() { YieldWritesOnThisThread(true); }
 
 bool SqliteStorage::Ping() {
     try {

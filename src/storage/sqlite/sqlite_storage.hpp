@@ -40,6 +40,7 @@ public:
     /// Concurrent writes run back to back on one thread and commit together (RunCombined).
     void Write(const std::function<void(core::UnitOfWork&)>& body) override;
     bool Ping() override;
+    void MarkBackgroundThread() override;
     std::string BackendName() const override { return "sqlite"; }
     int SchemaVersion() override;
     /// Group-commit counters of the write lane.

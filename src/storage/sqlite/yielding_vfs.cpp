@@ -14,12 +14,13 @@ constexpr const char* kName = "mitra-yielding";
 sqlite3_vfs* g_base = nullptr;  // the default VFS this one wraps
 sqlite3_vfs g_vfs{};
 std::atomic<long> g_yields{0};
+thread_local bool t_yield = false;
+thread_local int t_writes = 0;  // writes since this thread last yielded
 
 /// Our file: the base VFS's file follows it in the same allocation (szOsFile covers both).
 struct File {
     sqlite3_file base;  // pMethods points at the io methods below
     sqlite3_file* real;
-    int writes;
 };
 
 sqlite3_file* Real(sqlite3_file* f) { return reinterpret_cast<File*>(f)->real; }
@@ -33,9 +34,8 @@ int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
 }
 int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
     const int rc = Real(f)->pMethods->xWrite(Real(f), buf, n, off);
-    auto* file = reinterpret_cast<File*>(f);
-    if (++file->writes >= kWritesPerYield) {
-        file->writes = 0;
+    if (t_yield && ++t_writes >= kWritesPerYield) {
+        t_writes = 0;
         sched_yield();
         g_yields.fetch_add(1, std::memory_order_relaxed);
     }
@@ -95,7 +95,6 @@ int Open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* f, int flags
     auto* file = reinterpret_cast<File*>(f);
     file->real = reinterpret_cast<sqlite3_file*>(file + 1);
     file->real->pMethods = nullptr;
-    file->writes = 0;
     f->pMethods = nullptr;  // until the base file is open: SQLite then calls no method
     const int rc = g_base->xOpen(g_base, name, file->real, flags, out_flags);
     if (file->real->pMethods != nullptr) {
@@ -158,6 +157,8 @@ const char* YieldingVfsName() {
     });
     return kName;
 }
+
+void YieldWritesOnThisThread(bool yield) { t_yield = yield; }
 
 long YieldingVfsYields() { return g_yields.load(std::memory_order_relaxed); }
 
