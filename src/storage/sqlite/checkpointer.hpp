@@ -4,11 +4,12 @@
 // fsyncs it while every other write waits behind it. Here the writer connection's
 // auto-checkpoint is replaced by a hook that only wakes a background thread, which runs a
 // PASSIVE checkpoint on its own connection (it never blocks writers or readers; frames still in
-// use by a reader are left for the next round). The thread yields its CPU every few page writes
-// (yielding_vfs.hpp), so copying many pages never holds a core for long. Once the WAL reaches 4x the threshold, the writer
-// runs one checkpoint itself right after its commit, so that the WAL can start over instead of
-// growing for as long as writes keep coming. Durability is unchanged: a commit is durable
-// once its WAL frames are fsynced, which COMMIT does itself at synchronous=FULL.
+// use by a reader are left for the next round). The thread yields its CPU every few page
+// writes (yielding_vfs.hpp), so copying many pages never holds a core for long. Once the WAL
+// reaches 4x the threshold, the writer runs one checkpoint itself right after its commit, so
+// that the WAL can start over instead of growing for as long as writes keep coming. Durability
+// is unchanged: a commit is durable once its WAL frames are fsynced, which COMMIT does itself
+// at synchronous=FULL.
 
 #include <atomic>
 #include <condition_variable>
