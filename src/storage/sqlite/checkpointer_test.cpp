@@ -27,6 +27,15 @@ std::string FreshPath(const std::string& name) {
     return path;
 }
 
+/// Inserts `rows` rows of table t (x, pad BLOB) in one transaction, about one page each.
+void WritePaddedRows(Connection& connection, int rows) {
+    connection.Exec("BEGIN");
+    for (int i = 0; i < rows; ++i) {
+        connection.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))").Bind(1, i).Run();
+    }
+    connection.Exec("COMMIT");
+}
+
 TEST(SqliteCheckpointer, CheckpointsInTheBackgroundOncePastTheThreshold) {
     const std::string path = FreshPath("ckpt.db");
     Connection writer(path);
@@ -96,11 +105,7 @@ TEST(SqliteCheckpointer, ABackgroundCheckpointYieldsTheCpuWhileItCopiesPages) {
     const long before = YieldingVfsYields();
     {
         Checkpointer checkpointer(writer, path, 200);  // the writer catches up only at 800
-        writer.Exec("BEGIN");
-        for (int i = 0; i < 400; ++i) {  // about one page each: some 400 pages to copy
-            writer.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))").Bind(1, i).Run();
-        }
-        writer.Exec("COMMIT");
+        WritePaddedRows(writer, 400);  // some 400 pages to copy
         for (int i = 0; i < 400 && checkpointer.Checkpoints() == 0; ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
@@ -172,21 +177,12 @@ TEST(SqliteYieldingVfs, OnlyAMarkedThreadYieldsAsItWrites) {
     Connection connection(path);
     connection.Exec("PRAGMA synchronous=OFF");  // only to keep the test fast
     connection.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
-    const auto write_pages = [&](int rows) {  // about one WAL frame per row
-        connection.Exec("BEGIN");
-        for (int i = 0; i < rows; ++i) {
-            connection.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))")
-                .Bind(1, i)
-                .Run();
-        }
-        connection.Exec("COMMIT");
-    };
-    long before = YieldingVfsYields();
-    write_pages(200);
+    const long before = YieldingVfsYields();
+    WritePaddedRows(connection, 200);  // about one WAL frame per row
     EXPECT_EQ(YieldingVfsYields() - before, 0) << "an unmarked thread never yields";
     std::thread background([&] {
         YieldWritesOnThisThread(true);
-        write_pages(200);
+        WritePaddedRows(connection, 200);
     });
     background.join();
     EXPECT_GE(YieldingVfsYields() - before, 200 / kWritesPerYield - 1);
