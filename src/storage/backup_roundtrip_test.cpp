@@ -15,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "storage/open_storage.hpp"
+#include "storage/test_temp_dir.hpp"
 
 namespace mitra::storage {
 namespace {
@@ -219,13 +220,16 @@ Tables SnapshotPostgres(const std::string& url) {
     return tables;
 }
 
+const ProcessTempDir& TempDir() {
+    static const ProcessTempDir dir("mitra-backup-");
+    return dir;
+}
+
 std::string FreshUrl(bool postgres) {
     static std::atomic<int> counter{0};
     const std::string tag = std::to_string(::getpid()) + "_" + std::to_string(counter++);
     if (!postgres) {
-        const auto dir = std::filesystem::temp_directory_path() / ("mitra-backup-" + tag);
-        std::filesystem::create_directories(dir);
-        return "sqlite:" + (dir / "db.sqlite").string();
+        return "sqlite:" + TempDir().Fresh("db" + tag + ".sqlite");
     }
     const std::string dsn = std::getenv("MITRA_TEST_PG_DSN");
     const std::string schema = "backup_" + tag;
@@ -243,8 +247,7 @@ TEST(BackupRoundTrip, EveryTableComesBackExactly) {
     }
     auto snapshot = postgres ? SnapshotPostgres : SnapshotSqlite;
     const std::string url = FreshUrl(postgres);
-    const auto backup = std::filesystem::temp_directory_path() /
-                        ("mitra-backup-" + std::to_string(::getpid()) + ".bak");
+    const std::filesystem::path backup = TempDir().Fresh("backup.bak");
     {
         auto storage = OpenStorage(url, {});
         Fill(*storage);

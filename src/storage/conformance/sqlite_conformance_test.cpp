@@ -8,18 +8,15 @@
 #include "storage/open_storage.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "storage/test_temp_dir.hpp"
 
 namespace mitra::storage {
 namespace {
 
 std::string FreshPath() {
     static std::atomic<int> counter{0};
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("mitra-conf-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    const auto path = dir / ("db" + std::to_string(counter++) + ".sqlite");
-    std::filesystem::remove(path);
-    return path.string();
+    static const ProcessTempDir dir("mitra-conf-");
+    return dir.Fresh("db" + std::to_string(counter++) + ".sqlite");
 }
 
 std::unique_ptr<core::Storage> MakeSqlite() { return OpenStorage("sqlite:" + FreshPath(), {}); }

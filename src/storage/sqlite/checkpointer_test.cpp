@@ -14,17 +14,14 @@
 #include "storage/sqlite/checkpointer.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/yielding_vfs.hpp"
+#include "storage/test_temp_dir.hpp"
 
 namespace mitra::storage::sqlite {
 namespace {
 
 std::string FreshPath(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("mitra-ckpt-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    const std::string path = (dir / name).string();
-    std::filesystem::remove(path);
-    return path;
+    static const ProcessTempDir dir("mitra-ckpt-");
+    return dir.Fresh(name);
 }
 
 /// Inserts `rows` rows of table t (x, pad BLOB) in one transaction, about one page each.

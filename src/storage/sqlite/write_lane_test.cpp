@@ -13,16 +13,14 @@
 
 #include "core/error.hpp"
 #include "storage/open_storage.hpp"
+#include "storage/test_temp_dir.hpp"
 
 namespace mitra::storage {
 namespace {
 
 std::string Path(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("mitra-lane-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    std::filesystem::remove(dir / name);
-    return (dir / name).string();
+    static const ProcessTempDir dir("mitra-lane-");
+    return dir.Fresh(name);
 }
 
 std::string OrgId(int thread, int i) {
