@@ -273,7 +273,7 @@ ResultPtr Connection::ExecPrepared(const char* sql,
         }
     }
     prepared_.clear();  // they lived in the old session
-    Exec(kReadOnlySession);
+    MakeReadOnly();
     return ExecPreparedOnce(sql, params);
 }
 
