@@ -4,6 +4,7 @@
 #include <chrono>
 #include <pthread.h>
 
+#include "core/blocking.hpp"
 #include "core/error.hpp"
 
 namespace mitra::api {
@@ -49,6 +50,7 @@ void AuditBatcher::Flush() {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = enqueued_;
     wake_.notify_one();
+    const core::BlockingScope blocking;  // a worker pool may run another job meanwhile
     drained_.wait_for(lock, std::chrono::seconds(10), [&] { return stored_ >= target; });
 }
 

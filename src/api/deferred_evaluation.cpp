@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <vector>
 
+#include "core/blocking.hpp"
+
 namespace mitra::api {
 
 DeferredEvaluation::DeferredEvaluation(Evaluate evaluate, std::chrono::milliseconds delay)
@@ -23,6 +25,7 @@ void DeferredEvaluation::Enqueue(const std::string& organization_id,
         // No thread any more (shutting down): the caller evaluates its own write.
         while (completed_.load(std::memory_order_acquire) < enqueued_.load()) {
             if (draining_) {
+                const core::BlockingScope blocking;  // another thread evaluates
                 done_.wait(lock);
             } else {
                 DrainLocked(lock);
@@ -44,6 +47,7 @@ void DeferredEvaluation::Barrier() {
     std::unique_lock lock(mutex_);
     while (completed_.load(std::memory_order_acquire) < target) {
         if (draining_) {
+            const core::BlockingScope blocking;  // another thread evaluates
             done_.wait(lock);
         } else {
             DrainLocked(lock);

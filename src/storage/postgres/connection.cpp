@@ -6,11 +6,20 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/blocking.hpp"
 #include "core/error.hpp"
 
 namespace mitra::storage::postgres {
 
 namespace {
+
+/// Runs one libpq call that waits for the server, telling the thread's worker pool it may run
+/// another job meanwhile (core/blocking.hpp).
+template <class Call>
+auto RoundTrip(Call call) {
+    const core::BlockingScope blocking;
+    return call();
+}
 
 std::string Trim(std::string text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
@@ -179,7 +188,7 @@ Connection::Connection(const std::string& url) {
     // connect_timeout first so a value in the URL overrides it.
     const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
     const char* values[] = {"5", "mitra", url.c_str(), nullptr};
-    conn_ = PQconnectdbParams(keywords, values, 1);
+    conn_ = RoundTrip([&] { return PQconnectdbParams(keywords, values, 1); });
     if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
         std::string detail = conn_ != nullptr ? Trim(PQerrorMessage(conn_)) : "out of memory";
         PQfinish(conn_);
@@ -250,7 +259,7 @@ void Connection::Exec(const std::string& sql) {
         sql.rfind("ROLLBACK", 0) == 0) {
         held_heads_.clear();
     }
-    pg_result* result = PQexec(conn_, sql.c_str());
+    pg_result* result = RoundTrip([&] { return PQexec(conn_, sql.c_str()); });
     Check(result, "exec");
     PQclear(result);
 }
@@ -267,7 +276,7 @@ ResultPtr Connection::ExecPrepared(const char* sql,
         if (!may_retry || Healthy()) {
             throw;
         }
-        PQreset(conn_);
+        RoundTrip([&] { PQreset(conn_); });
         if (!Healthy()) {
             throw;
         }
@@ -300,8 +309,10 @@ ResultPtr Connection::ExecPreparedOnce(const char* sql,
                 types[index - 1] = 0;
             }
         }
-        pg_result* prepared = PQprepare(conn_, info.name.c_str(), sql,
-                                        static_cast<int>(types.size()), types.data());
+        pg_result* prepared = RoundTrip([&] {
+            return PQprepare(conn_, info.name.c_str(), sql, static_cast<int>(types.size()),
+                             types.data());
+        });
         Check(prepared, "prepare");
         PQclear(prepared);
         it = prepared_.emplace(sql, std::move(info)).first;
@@ -311,9 +322,10 @@ ResultPtr Connection::ExecPreparedOnce(const char* sql,
     for (const auto& p : params) {
         values.push_back(p ? p->c_str() : nullptr);
     }
-    pg_result* result = PQexecPrepared(conn_, it->second.name.c_str(),
-                                       static_cast<int>(values.size()), values.data(), nullptr,
-                                       nullptr, 0);
+    pg_result* result = RoundTrip([&] {
+        return PQexecPrepared(conn_, it->second.name.c_str(), static_cast<int>(values.size()),
+                              values.data(), nullptr, nullptr, 0);
+    });
     Check(result, "query");
     ResultPtr owned(result);
     if (it->second.insert_or_conflict && std::strcmp(PQcmdTuples(result), "0") == 0) {

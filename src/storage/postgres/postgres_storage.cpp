@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/blocking.hpp"
 #include "core/ids.hpp"
 #include "core/error.hpp"
 #include "crypto/crypto.hpp"
@@ -726,6 +727,7 @@ std::unique_ptr<Connection> PostgresStorage::Acquire() {
                 throw;
             }
         }
+        const core::BlockingScope blocking;  // a worker pool may run another job meanwhile
         if (available_.wait_until(lock, deadline) == std::cv_status::timeout &&
             idle_.empty() && open_ >= options_.pool_size) {
             throw UnavailableError("no PostgreSQL connection free within " +

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/blocking.hpp"
 #include "core/error.hpp"
 #include "core/ports.hpp"
 
@@ -165,7 +166,10 @@ Connection& WriteLane<Connection, Traits>::Enter() {
     {
         std::unique_lock lock(mutex_);
         ++waiting_;
-        lane_free_.wait(lock, [&] { return !busy_; });
+        {
+            const core::BlockingScope blocking;  // a worker pool may run another job meanwhile
+            lane_free_.wait(lock, [&] { return !busy_; });
+        }
         --waiting_;
         busy_ = true;
     }
@@ -226,6 +230,7 @@ void WriteLane<Connection, Traits>::RunCombined(const std::function<void(Connect
             task.lead = false;
             Combine(lock);  // runs this task among the queued ones (or hands on a full lane)
         } else {
+            const core::BlockingScope blocking;
             task.wake.wait(lock, [&] { return task.done || task.lead; });
         }
     }
@@ -327,7 +332,10 @@ void WriteLane<Connection, Traits>::RunAgain(Replayable& replayable) {
 template <typename Connection, typename Traits>
 void WriteLane<Connection, Traits>::Combine(std::unique_lock<std::mutex>& lock) {
     ++waiting_;
-    lane_free_.wait(lock, [&] { return !busy_; });
+    {
+        const core::BlockingScope blocking;
+        lane_free_.wait(lock, [&] { return !busy_; });
+    }
     --waiting_;
     busy_ = true;
     owned_since_ = std::chrono::steady_clock::now();
@@ -376,7 +384,10 @@ void WriteLane<Connection, Traits>::Combine(std::unique_lock<std::mutex>& lock) 
             lock.lock();
         }
     }
-    durable_.wait(lock, [&] { return finished_batch_ >= last; });
+    {
+        const core::BlockingScope blocking;
+        durable_.wait(lock, [&] { return finished_batch_ >= last; });
+    }
     for (const TaskRef& t : ran) {
         if (!t->error && t->batch != 0) {
             const auto failed = failures_.find(t->batch);
@@ -535,7 +546,10 @@ void WriteLane<Connection, Traits>::Leave(bool member, std::uint64_t batch) {
     if (!member) {
         return;
     }
-    durable_.wait(lock, [&] { return finished_batch_ >= batch; });
+    {
+        const core::BlockingScope blocking;
+        durable_.wait(lock, [&] { return finished_batch_ >= batch; });
+    }
     const auto failed = failures_.find(batch);
     if (failed != failures_.end()) {
         throw Error(failed->second.first, "commit failed: " + failed->second.second);

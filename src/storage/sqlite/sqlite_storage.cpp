@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "core/blocking.hpp"
 #include "core/error.hpp"
 #include "crypto/crypto.hpp"
 #include "storage/migration.hpp"
@@ -689,6 +690,7 @@ std::unique_ptr<Connection> SqliteStorage::Acquire() {
                 throw;
             }
         }
+        const core::BlockingScope blocking;  // a worker pool may run another job meanwhile
         available_.wait(lock);
     }
 }

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <mutex>
 
+#include "core/blocking.hpp"
+
 namespace mitra::storage::sqlite {
 namespace {
 
@@ -44,7 +46,10 @@ int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
 int Truncate(sqlite3_file* f, sqlite3_int64 size) {
     return Real(f)->pMethods->xTruncate(Real(f), size);
 }
-int Sync(sqlite3_file* f, int flags) { return Real(f)->pMethods->xSync(Real(f), flags); }
+int Sync(sqlite3_file* f, int flags) {
+    const core::BlockingScope blocking;  // a worker pool may run another job during the fsync
+    return Real(f)->pMethods->xSync(Real(f), flags);
+}
 int FileSize(sqlite3_file* f, sqlite3_int64* size) {
     return Real(f)->pMethods->xFileSize(Real(f), size);
 }
@@ -121,7 +126,10 @@ void (*DlSym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
 }
 void DlClose(sqlite3_vfs*, void* handle) { g_base->xDlClose(g_base, handle); }
 int Randomness(sqlite3_vfs*, int n, char* out) { return g_base->xRandomness(g_base, n, out); }
-int Sleep(sqlite3_vfs*, int us) { return g_base->xSleep(g_base, us); }
+int Sleep(sqlite3_vfs*, int us) {  // the busy handler's wait for another connection's lock
+    const core::BlockingScope blocking;
+    return g_base->xSleep(g_base, us);
+}
 int CurrentTime(sqlite3_vfs*, double* out) { return g_base->xCurrentTime(g_base, out); }
 int GetLastError(sqlite3_vfs*, int n, char* out) {
     return g_base->xGetLastError != nullptr ? g_base->xGetLastError(g_base, n, out) : 0;
