@@ -5,10 +5,8 @@
 #include <atomic>
 #include <csignal>
 #include <exception>
-#include <latch>
 #include <memory>
 #include <optional>
-#include <pthread.h>
 #include <random>
 #include <stdexcept>
 #include <string_view>
@@ -27,6 +25,7 @@
 #include "http/metrics.hpp"
 #include "http/request.hpp"
 #include "http/static_files.hpp"
+#include "http/worker_pool.hpp"
 
 namespace mitra::http {
 namespace {
@@ -103,8 +102,7 @@ public:
           logger_(options_.logger ? options_.logger
                                   : MakeJsonLogger("mitra.http", options_.log_level)),
           id_rng_(std::random_device{}()),
-          pool_(CheckedWorkerThreads(options_.worker_threads)) {
-        NameWorkerThreads();
+          pool_(options_.worker_threads, options_.runnable_workers, "mitra-worker") {
         if (!options_.static_root.empty()) {
             std::error_code ec;
             static_root_ = std::filesystem::canonical(options_.static_root, ec);
@@ -117,8 +115,7 @@ public:
 
     ~Impl() {
         // Run() normally joins the pool; this covers a server that never ran.
-        pool_.stop();
-        pool_.join();
+        pool_.Stop();
     }
 
     std::uint16_t Listen() {
@@ -170,7 +167,7 @@ public:
         }
         // Returns when no work is left: acceptor closed, signals cancelled, sessions drained.
         ioc_.run();
-        pool_.join();
+        pool_.Join();
         LogJson(*logger_, spdlog::level::info, Json{{"event", "stopped"}});
         logger_->flush();
     }
@@ -191,42 +188,20 @@ private:
         std::string cache_control;
     };
 
-    static std::size_t CheckedWorkerThreads(std::size_t count) {
-        if (count == 0) {
-            throw std::invalid_argument("worker_threads must be at least 1");
-        }
-        return count;
-    }
-
-    // net::thread_pool makes its threads itself. One job per thread names it, so that `top -H`
-    // and `perf` tell the workers from the I/O thread (which keeps the process name): each job
-    // waits until all have started, so no thread can take two of them. The latch is shared: a
-    // job may still be inside arrive_and_wait after this function has returned.
-    void NameWorkerThreads() {
-        auto all_started =
-            std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(options_.worker_threads));
-        for (std::size_t i = 0; i < options_.worker_threads; ++i) {
-            net::post(pool_, [all_started] {
-                pthread_setname_np(pthread_self(), "mitra-worker");
-                all_started->arrive_and_wait();
-            });
-        }
-        all_started->wait();
-    }
-
     // Runs a blocking callable on the worker pool; the calling coroutine resumes on its own
     // executor (the I/O thread). No coroutine frame is created on the pool threads. Exceptions
     // from `fn` are rethrown in the caller.
     template <typename Fn>
-    net::awaitable<std::invoke_result_t<Fn&>> RunBlocking(Fn fn) {
+    net::awaitable<std::invoke_result_t<Fn&>> RunBlocking(
+        Fn fn, WorkerPool::Start start = WorkerPool::Start::kWhenRunnable) {
         using Result = std::invoke_result_t<Fn&>;
         auto executor = co_await net::this_coro::executor;
         co_return co_await net::async_initiate<const net::use_awaitable_t<>&,
                                                void(std::exception_ptr, Result)>(
-            [this, executor, &fn](auto handler) {
+            [this, executor, &fn, start](auto handler) {
                 auto work = net::make_work_guard(executor);
-                net::post(pool_, [handler = std::move(handler), work = std::move(work),
-                                  &fn]() mutable {
+                pool_.Post([handler = std::move(handler), work = std::move(work),
+                            &fn]() mutable {
                     std::exception_ptr error;
                     Result result{};
                     try {
@@ -240,7 +215,7 @@ private:
                         std::move(handler)(error, std::move(result));
                     });
                     work.reset();
-                });
+                }, start);
             },
             net::use_awaitable);
     }
@@ -568,6 +543,9 @@ private:
             outcome.response.content_type = "text/plain; version=0.0.4; charset=utf-8";
             outcome.response.route = std::string(kRouteMetrics);
             outcome.response.body = metrics_.RenderPrometheus();
+            const WorkerPool::Stats pool = pool_.GetStats();
+            outcome.response.body += Metrics::RenderWorkerPoolPrometheus(
+                pool.threads, pool.runnable_limit, pool.jobs, pool.stall_wakes);
             outcome.response.body += co_await RunBlocking([this] {
                 return dispatcher_.MetricsText();
             });
@@ -590,7 +568,11 @@ private:
         api_request.remote_address = remote_address;
 
         // One trip to the worker pool per request: the static file, else the API, else (for a
-        // client-side route of the single-page app) index.html.
+        // client-side route of the single-page app) index.html. A write spends most of its time
+        // waiting for its group commit, so it gets a thread at once; a read is short work on the
+        // CPU and waits for a runnable place (worker_pool.hpp).
+        const WorkerPool::Start start =
+            get_or_head ? WorkerPool::Start::kWhenRunnable : WorkerPool::Start::kAtOnce;
         co_return co_await RunBlocking([this, &api_request, static_candidate]() -> Outcome {
             if (static_candidate) {
                 if (std::optional<StaticFile> file = LoadStatic(api_request.path)) {
@@ -606,7 +588,7 @@ private:
                 }
             }
             return outcome;
-        });
+        }, start);
     }
 
     static Outcome StaticOutcome(StaticFile file) {
@@ -665,7 +647,7 @@ private:
     net::io_context ioc_{1};
     tcp::acceptor acceptor_{ioc_};
     net::signal_set signals_{ioc_};
-    net::thread_pool pool_;
+    WorkerPool pool_;
 };
 
 Server::Server(ServerOptions options, api::Dispatcher& dispatcher)

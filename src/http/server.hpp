@@ -51,6 +51,9 @@ struct ServerOptions {
     /// How long a keep-alive connection may wait for its next request.
     std::chrono::milliseconds keep_alive_timeout{std::chrono::seconds(60)};
     std::size_t worker_threads = 4;  ///< pool that runs Dispatcher::Handle (blocking work)
+    /// How many of those run at once while none waits (see worker_pool.hpp); 0 = one per CPU
+    /// this process may run on.
+    std::size_t runnable_workers = 0;
     /// Folder with the built web app; empty = no static files. GET/HEAD of paths outside /api/
     /// that name a file below it are served from it; see README.md for the fallback order.
     std::filesystem::path static_root;

@@ -444,6 +444,13 @@ TEST_F(ServerTest, MetricsAreServedInPrometheusFormat) {
     EXPECT_NE(text.find("mitra_http_connections_open 1"), std::string::npos);
     EXPECT_NE(text.find("test_dispatcher_metric 1"), std::string::npos);
     EXPECT_EQ(text.find("nowhere"), std::string::npos);  // raw paths never become labels
+    // The worker pool: the two requests before this one ran there, and nothing stalled.
+    EXPECT_NE(text.find("mitra_http_worker_threads " +
+                        std::to_string(DefaultOptions().worker_threads) + "\n"),
+              std::string::npos);
+    EXPECT_NE(text.find("# TYPE mitra_http_worker_runnable_limit gauge"), std::string::npos);
+    EXPECT_NE(text.find("mitra_http_worker_jobs_total 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mitra_http_worker_stall_wakes_total 0\n"), std::string::npos);
 }
 
 TEST_F(ServerTest, HealthzGoesToTheDispatcher) {

@@ -244,10 +244,12 @@ TEST_P(HttpApiTest, ServerThreadsAreNamedByRole) {
     }
     EXPECT_EQ(names.count("mitra"), 1U);
     EXPECT_EQ(names.count("mitra-worker"), 8U);  // app::ServeOptions::workers
+    EXPECT_EQ(names.count("mitra-monitor"), 1U);  // http/worker_pool.hpp
     EXPECT_EQ(names.count("mitra-audit"), 1U);
     EXPECT_EQ(names.count("mitra-evaluate"), 1U);
     EXPECT_EQ(names.count("mitra-alerts"), 1U);
     EXPECT_EQ(names.count("mitra-checkpt"), GetParam() == Backend::kSqlite ? 1U : 0U);
+    EXPECT_EQ(names.size(), GetParam() == Backend::kSqlite ? 14U : 13U) << "a thread nobody named";
 }
 
 TEST_P(HttpApiTest, GracefulShutdownExitsZeroAndKeepsTheAuditChain) {
