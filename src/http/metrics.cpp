@@ -106,20 +106,21 @@ std::string Metrics::RenderPrometheus() const {
 std::string Metrics::RenderWorkerPoolPrometheus(std::size_t threads, std::size_t runnable_limit,
                                                 std::uint64_t jobs, std::uint64_t stall_wakes) {
     std::string out;
-    out += "# HELP mitra_http_worker_threads Threads of the pool that runs blocking work.\n";
-    out += "# TYPE mitra_http_worker_threads gauge\n";
-    out += "mitra_http_worker_threads " + std::to_string(threads) + "\n";
-    out += "# HELP mitra_http_worker_runnable_limit Workers that run at once while none waits "
-           "(one per CPU unless set).\n";
-    out += "# TYPE mitra_http_worker_runnable_limit gauge\n";
-    out += "mitra_http_worker_runnable_limit " + std::to_string(runnable_limit) + "\n";
-    out += "# HELP mitra_http_worker_jobs_total Jobs the worker pool has started.\n";
-    out += "# TYPE mitra_http_worker_jobs_total counter\n";
-    out += "mitra_http_worker_jobs_total " + std::to_string(jobs) + "\n";
-    out += "# HELP mitra_http_worker_stall_wakes_total Workers woken because queued jobs went "
-           "untaken while every running worker waited without declaring it.\n";
-    out += "# TYPE mitra_http_worker_stall_wakes_total counter\n";
-    out += "mitra_http_worker_stall_wakes_total " + std::to_string(stall_wakes) + "\n";
+    const auto add = [&out](std::string_view name, std::string_view type, std::string_view help,
+                            std::uint64_t value) {
+        out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+        out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+        out.append(name).append(" ").append(std::to_string(value)).append("\n");
+    };
+    add("mitra_http_worker_threads", "gauge", "Threads of the pool that runs blocking work.",
+        threads);
+    add("mitra_http_worker_runnable_limit", "gauge",
+        "Workers that run at once while none waits (one per CPU unless set).", runnable_limit);
+    add("mitra_http_worker_jobs_total", "counter", "Jobs the worker pool has started.", jobs);
+    add("mitra_http_worker_stall_wakes_total", "counter",
+        "Workers woken because queued jobs went untaken while every running worker waited "
+        "without declaring it.",
+        stall_wakes);
     return out;
 }
 
