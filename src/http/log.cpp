@@ -1,6 +1,10 @@
 #include "http/log.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <iterator>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -8,11 +12,70 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 
 namespace mitra::http {
+namespace {
 
-std::shared_ptr<spdlog::logger> MakeJsonLogger(std::string_view name, std::string_view level) {
+/// Formatted lines to a file descriptor: written at once, or held for a scheduled flush.
+class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    explicit JsonLinesSink(int fd) : fd_(fd) {}
+    ~JsonLinesSink() override {
+        const std::lock_guard lock(mutex_);
+        WriteWaiting();
+    }
+
+    void SetSchedule(std::function<void()> schedule) {
+        const std::lock_guard lock(mutex_);
+        WriteWaiting();
+        schedule_ = std::move(schedule);
+        scheduled_ = false;
+    }
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        formatter_->format(msg, waiting_);
+        if (!schedule_ || waiting_.size() >= kLogBatchBytes) {
+            WriteWaiting();
+        } else if (!scheduled_) {
+            scheduled_ = true;
+            schedule_();
+        }
+    }
+    void flush_() override {
+        WriteWaiting();
+        scheduled_ = false;
+    }
+
+private:
+    void WriteWaiting() {
+        const char* data = waiting_.data();
+        std::size_t left = waiting_.size();
+        while (left > 0) {
+            const ssize_t written = ::write(fd_, data, left);
+            if (written < 0 && errno == EINTR) {
+                continue;
+            }
+            if (written <= 0) {
+                break;  // a closed or full stderr: the lines are lost, as with stdio
+            }
+            data += written;
+            left -= static_cast<std::size_t>(written);
+        }
+        waiting_.clear();
+    }
+
+    const int fd_;
+    spdlog::memory_buf_t waiting_;
+    std::function<void()> schedule_;
+    bool scheduled_ = false;  // schedule_ was called and its flush has not run yet
+};
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> MakeJsonLogger(std::string_view name, std::string_view level,
+                                               int fd) {
     const std::string level_name(level);
     const spdlog::level::level_enum parsed = spdlog::level::from_str(level_name);
     // from_str answers "off" for any name it does not know; only accept that for "off" itself.
@@ -20,13 +83,21 @@ std::shared_ptr<spdlog::logger> MakeJsonLogger(std::string_view name, std::strin
         throw std::invalid_argument("unknown log level '" + level_name +
                                     "' (trace, debug, info, warn, error, critical, off)");
     }
-    auto logger = std::make_shared<spdlog::logger>(
-        std::string(name), std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto logger =
+        std::make_shared<spdlog::logger>(std::string(name), std::make_shared<JsonLinesSink>(fd));
     logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
         R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})", spdlog::pattern_time_type::utc));
     logger->set_level(parsed);
     logger->flush_on(spdlog::level::warn);
     return logger;
+}
+
+void BatchLogWrites(spdlog::logger& logger, std::function<void()> schedule) {
+    for (const spdlog::sink_ptr& sink : logger.sinks()) {
+        if (auto* lines = dynamic_cast<JsonLinesSink*>(sink.get())) {
+            lines->SetSchedule(schedule);
+        }
+    }
 }
 
 namespace {

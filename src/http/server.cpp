@@ -114,7 +114,8 @@ public:
     }
 
     ~Impl() {
-        // Run() normally joins the pool; this covers a server that never ran.
+        // Run() normally does both; this covers a server that never ran or whose Run() threw.
+        BatchLogWrites(*logger_, {});  // the logger may outlive us: no flushes posted to ioc_
         pool_.Stop();
     }
 
@@ -165,9 +166,14 @@ public:
                 }
             });
         }
+        // Lines below warn (the access lines above all) wait for the end of the event loop's
+        // turn and go out in one write: one write(2) per request cost 2.2 us, 11 % of the
+        // transport's time per request (bench/http, no-op dispatcher).
+        BatchLogWrites(*logger_, [this] { net::post(ioc_, [this] { logger_->flush(); }); });
         // Returns when no work is left: acceptor closed, signals cancelled, sessions drained.
         ioc_.run();
         pool_.Join();
+        BatchLogWrites(*logger_, {});  // writes what waits: the loop runs no flush any more
         LogJson(*logger_, spdlog::level::info, Json{{"event", "stopped"}});
         logger_->flush();
     }

@@ -4,6 +4,7 @@
 #include "http/server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -15,16 +16,19 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "api/http_types.hpp"
+#include "http/log.hpp"
 
 namespace mitra::http {
 namespace {
@@ -417,6 +421,49 @@ TEST_F(ServerTest, EchoesAcceptableRequestIdAndGeneratesOtherwise) {
     ASSERT_TRUE(too_long);
     EXPECT_EQ(too_long->headers["x-request-id"].size(), 32u);
     EXPECT_NE(too_long->headers["x-request-id"], id);
+}
+
+// The access lines wait for the end of the event loop's turn (log.hpp, BatchLogWrites), not for
+// shutdown or a full buffer.
+TEST_F(ServerTest, AccessLinesReachTheLogWhileTheServerRuns) {
+    const std::filesystem::path log_path =
+        std::filesystem::temp_directory_path() /
+        ("mitra-access-" + std::to_string(::getpid()) + ".log");
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    ServerOptions options = DefaultOptions();
+    options.logger = MakeJsonLogger("test", "info", fd);
+    Start(options);
+    Client client(port_);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) {
+        auto response = client.Request(Get("/echo"));
+        ASSERT_TRUE(response);
+        ids.push_back(response->headers["x-request-id"]);
+    }
+    const auto logged = [&] {
+        std::ifstream in(log_path);
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+        for (const std::string& id : ids) {
+            if (text.find("\"request_id\":\"" + id + "\"") == std::string::npos) {
+                return false;
+            }
+        }
+        return true;
+    };
+    bool all = logged();
+    for (int i = 0; i < 200 && !all; ++i) {
+        std::this_thread::sleep_for(10ms);
+        all = logged();
+    }
+    EXPECT_TRUE(all) << "an access line is still waiting while the server runs";
+    server_->Stop();
+    thread_.join();
+    server_.reset();  // and with it the logger, before its file descriptor closes
+    options.logger.reset();
+    ::close(fd);
+    std::filesystem::remove(log_path);
 }
 
 TEST_F(ServerTest, MetricsAreServedInPrometheusFormat) {
