@@ -201,5 +201,13 @@ TEST(WorkerPool, NamesItsThreadsAndRefusesNone) {
     EXPECT_THROW(WorkerPool(0, 1, "mitra-test"), std::invalid_argument);
 }
 
+TEST(WorkerPool, RunsItsJobsUnderTheBatchPolicySoAWakeUpDoesNotPreemptTheWaker) {
+    WorkerPool pool(2, 2, "mitra-test");
+    std::promise<int> policy;
+    pool.Post([&] { policy.set_value(sched_getscheduler(0)); });
+    EXPECT_EQ(policy.get_future().get(), SCHED_BATCH);
+    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER) << "the thread that made the pool is unchanged";
+}
+
 }  // namespace
 }  // namespace mitra::http
