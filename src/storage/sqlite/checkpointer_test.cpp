@@ -185,5 +185,105 @@ TEST(SqliteYieldingVfs, OnlyAMarkedThreadYieldsAsItWrites) {
     EXPECT_GE(YieldingVfsYields() - before, 200 / kWritesPerYield - 1);
 }
 
+/// count(*), sum(x) and sum(length(pad)) of table t, read through SQLite's default VFS.
+struct Totals {
+    std::int64_t rows = -1;
+    std::int64_t sum_x = -1;
+    std::int64_t pad_bytes = -1;
+    std::string integrity;
+};
+Totals ReadThroughDefaultVfs(const std::string& path) {
+    Totals out;
+    sqlite3* plain = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &plain, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(plain, "SELECT count(*), sum(x), sum(length(pad)) FROM t", -1, &st,
+                           nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        out.rows = sqlite3_column_int64(st, 0);
+        out.sum_x = sqlite3_column_int64(st, 1);
+        out.pad_bytes = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(plain, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        out.integrity = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(plain);
+    return out;
+}
+
+TEST(SqliteYieldingVfs, AWalCommitReachesTheFileAsOneWriteUpToTheLimit) {
+    const std::string path = FreshPath("gather.db");
+    Connection connection(path);  // synchronous=FULL
+    connection.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
+    WritePaddedRows(connection, 1);  // the WAL's header is written (and synced) once, here
+
+    long before = YieldingVfsWalFlushes();
+    WritePaddedRows(connection, 20);  // about 20 frames of 4,120 bytes: under the limit
+    EXPECT_EQ(YieldingVfsWalFlushes() - before, 1) << "forty frame writes, one write(2)";
+
+    // 300 frames (about 1.2 MB) pass the limit many times: each piece stays under it. A piece
+    // of 128 KiB or more would come out short in the unix VFS and fail the commit.
+    before = YieldingVfsWalFlushes();
+    WritePaddedRows(connection, 300);
+    const long pieces = YieldingVfsWalFlushes() - before;
+    EXPECT_GE(pieces, 300 * 4120 / kWalWriteLimit);
+    EXPECT_LE(pieces, 320 * 4120 / kWalWriteLimit + 2);
+
+    const Totals totals = ReadThroughDefaultVfs(path);
+    EXPECT_EQ(totals.integrity, "ok");
+    EXPECT_EQ(totals.rows, 321);
+    EXPECT_EQ(totals.sum_x, 0 + 19 * 20 / 2 + 299 * 300 / 2);
+    EXPECT_EQ(totals.pad_bytes, 321 * 3000);
+}
+
+TEST(SqliteYieldingVfs, ACommitWithoutSyncPublishesOnlyFramesAlreadyInTheFile) {
+    // No fsync at synchronous=OFF, so the held-back frames must reach the file when the commit
+    // publishes them in the WAL index: another connection reads them at once.
+    const std::string path = FreshPath("nosync.db");
+    Connection connection(path);
+    connection.Exec("PRAGMA synchronous=OFF");
+    connection.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
+    std::int64_t rows = 0;
+    std::int64_t sum_x = 0;
+    for (int round = 0; round < 5; ++round) {
+        WritePaddedRows(connection, 10);
+        rows += 10;
+        sum_x += 9 * 10 / 2;
+        const Totals totals = ReadThroughDefaultVfs(path);
+        ASSERT_EQ(totals.integrity, "ok") << "round " << round;
+        ASSERT_EQ(totals.rows, rows) << "round " << round;
+        ASSERT_EQ(totals.sum_x, sum_x) << "round " << round;
+        ASSERT_EQ(totals.pad_bytes, rows * 3000) << "round " << round;
+    }
+}
+
+TEST(SqliteYieldingVfs, ATransactionLargerThanItsPageCacheReadsBackTheFramesItSpilled) {
+    // With a small page cache, SQLite writes dirty pages to the WAL before COMMIT and reads them
+    // back from there: those reads must see the held-back bytes.
+    const std::string path = FreshPath("spill.db");
+    Connection connection(path);
+    connection.Exec("PRAGMA cache_size=10");
+    connection.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
+    connection.Exec("BEGIN");
+    for (int i = 0; i < 200; ++i) {
+        connection.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))").Bind(1, i).Run();
+    }
+    {
+        auto st = connection.Prepare("SELECT count(*), sum(x), sum(length(pad)) FROM t");
+        ASSERT_TRUE(st.Step());
+        EXPECT_EQ(st.Int(0), 200);
+        EXPECT_EQ(st.Int(1), 199 * 200 / 2);
+        EXPECT_EQ(st.Int(2), 200 * 3000);
+    }
+    connection.Exec("COMMIT");
+    const Totals totals = ReadThroughDefaultVfs(path);
+    EXPECT_EQ(totals.integrity, "ok");
+    EXPECT_EQ(totals.rows, 200);
+    EXPECT_EQ(totals.sum_x, 199 * 200 / 2);
+}
+
 }  // namespace
 }  // namespace mitra::storage::sqlite

@@ -4,7 +4,11 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
 
 #include "core/blocking.hpp"
 
@@ -16,49 +20,153 @@ constexpr const char* kName = "mitra-yielding";
 sqlite3_vfs* g_base = nullptr;  // the default VFS this one wraps
 sqlite3_vfs g_vfs{};
 std::atomic<long> g_yields{0};
+std::atomic<long> g_wal_flushes{0};
 thread_local bool t_yield = false;
 thread_local int t_writes = 0;  // writes since this thread last yielded
+
+/// WAL writes not yet passed to the base file: one contiguous run of bytes.
+struct Pending {
+    sqlite3_int64 offset = 0;
+    std::vector<unsigned char> bytes;
+    int error = SQLITE_OK;  // a failed write: every later call on the file fails with it
+};
 
 /// Our file: the base VFS's file follows it in the same allocation (szOsFile covers both).
 struct File {
     sqlite3_file base;  // pMethods points at the io methods below
     sqlite3_file* real;
+    Pending* pending;  // WAL files only (else null); owned, freed by Close
+    // A connection's database file and its WAL file know each other (Link): the WAL index lives
+    // in the database file's shared memory, and a commit that publishes frames there must
+    // find them written first. Both are used by the connection's thread only.
+    const char* db_name;  // a database file's name, as SQLite passed it to xOpen
+    File* wal;            // of a database file: its connection's WAL file, once open
+    File* db;             // of a WAL file: its connection's database file
 };
 
-sqlite3_file* Real(sqlite3_file* f) { return reinterpret_cast<File*>(f)->real; }
+File* Our(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
+sqlite3_file* Real(sqlite3_file* f) { return Our(f)->real; }
 
-int Close(sqlite3_file* f) {
-    sqlite3_file* real = Real(f);
-    return real->pMethods != nullptr ? real->pMethods->xClose(real) : SQLITE_OK;
+// Open database files by the name pointer SQLite gave them: each connection's pager allocates
+// the database, journal and WAL names in one block, so sqlite3_filename_database(wal name)
+// finds the very pointer its database file was opened with.
+std::mutex g_open_mutex;
+std::unordered_map<const char*, File*> g_open_databases;
+
+/// Writes what a WAL file holds back, in one call. Every method but xWrite (and the two that
+/// only describe the device) calls it first, so the base file is never read, sized, truncated,
+/// synced or closed behind bytes still held here.
+int Flush(sqlite3_file* f) {
+    Pending* p = Our(f)->pending;
+    if (p == nullptr || p->error != SQLITE_OK || p->bytes.empty()) {
+        return p == nullptr ? SQLITE_OK : p->error;
+    }
+    p->error = Real(f)->pMethods->xWrite(Real(f), p->bytes.data(),
+                                         static_cast<int>(p->bytes.size()), p->offset);
+    p->bytes.clear();
+    g_wal_flushes.fetch_add(1, std::memory_order_relaxed);
+    return p->error;
 }
-int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
-    return Real(f)->pMethods->xRead(Real(f), buf, n, off);
-}
-int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
-    const int rc = Real(f)->pMethods->xWrite(Real(f), buf, n, off);
+
+void YieldIfMarked() {
     if (t_yield && ++t_writes >= kWritesPerYield) {
         t_writes = 0;
         sched_yield();
         g_yields.fetch_add(1, std::memory_order_relaxed);
     }
-    return rc;
+}
+
+int Close(sqlite3_file* f) {
+    const int flushed = Flush(f);
+    File* file = Our(f);
+    delete file->pending;
+    file->pending = nullptr;
+    {
+        std::lock_guard lock(g_open_mutex);
+        if (file->db != nullptr) {
+            file->db->wal = nullptr;
+        }
+        if (file->wal != nullptr) {
+            file->wal->db = nullptr;
+        }
+        if (file->db_name != nullptr) {
+            g_open_databases.erase(file->db_name);
+        }
+    }
+    sqlite3_file* real = Real(f);
+    const int rc = real->pMethods != nullptr ? real->pMethods->xClose(real) : SQLITE_OK;
+    return flushed != SQLITE_OK ? flushed : rc;
+}
+int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    return Real(f)->pMethods->xRead(Real(f), buf, n, off);
+}
+int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
+    Pending* p = Our(f)->pending;
+    if (p == nullptr) {
+        const int rc = Real(f)->pMethods->xWrite(Real(f), buf, n, off);
+        YieldIfMarked();
+        return rc;
+    }
+    // A WAL commit writes each frame as two calls (its 24-byte header, then the page), back to
+    // back: held here, the whole commit reaches the base file as one write before its fsync.
+    if (p->error != SQLITE_OK) {
+        return p->error;
+    }
+    const auto size = static_cast<sqlite3_int64>(p->bytes.size());
+    if (size > 0 && (off != p->offset + size || size + n > kWalWriteLimit)) {
+        if (const int rc = Flush(f); rc != SQLITE_OK) {
+            return rc;
+        }
+    }
+    if (p->bytes.empty()) {
+        p->offset = off;
+    }
+    const auto* bytes = static_cast<const unsigned char*>(buf);
+    p->bytes.insert(p->bytes.end(), bytes, bytes + n);
+    YieldIfMarked();
+    return SQLITE_OK;
 }
 int Truncate(sqlite3_file* f, sqlite3_int64 size) {
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
     return Real(f)->pMethods->xTruncate(Real(f), size);
 }
 int Sync(sqlite3_file* f, int flags) {
     const core::BlockingScope blocking;  // a worker pool may run another job during the fsync
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
     return Real(f)->pMethods->xSync(Real(f), flags);
 }
 int FileSize(sqlite3_file* f, sqlite3_int64* size) {
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
     return Real(f)->pMethods->xFileSize(Real(f), size);
 }
-int Lock(sqlite3_file* f, int level) { return Real(f)->pMethods->xLock(Real(f), level); }
-int Unlock(sqlite3_file* f, int level) { return Real(f)->pMethods->xUnlock(Real(f), level); }
+int Lock(sqlite3_file* f, int level) {
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    return Real(f)->pMethods->xLock(Real(f), level);
+}
+int Unlock(sqlite3_file* f, int level) {
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    return Real(f)->pMethods->xUnlock(Real(f), level);
+}
 int CheckReservedLock(sqlite3_file* f, int* out) {
     return Real(f)->pMethods->xCheckReservedLock(Real(f), out);
 }
 int FileControl(sqlite3_file* f, int op, void* arg) {
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
     return Real(f)->pMethods->xFileControl(Real(f), op, arg);
 }
 int SectorSize(sqlite3_file* f) { return Real(f)->pMethods->xSectorSize(Real(f)); }
@@ -71,11 +179,23 @@ int ShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** ou
 int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
     return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
 }
-void ShmBarrier(sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); }
+void ShmBarrier(sqlite3_file* f) {
+    // A commit writes the new WAL index header in two copies with this barrier between them; a
+    // reader takes the header only once both agree. Writing the held-back frames here puts them
+    // in the WAL file before any other connection can see them, whatever `synchronous` says
+    // (at FULL the commit's fsync has written them already).
+    if (File* wal = Our(f)->wal; wal != nullptr) {
+        (void)Flush(&wal->base);  // if it fails, every later call on the WAL file fails
+    }
+    Real(f)->pMethods->xShmBarrier(Real(f));
+}
 int ShmUnmap(sqlite3_file* f, int delete_flag) {
     return Real(f)->pMethods->xShmUnmap(Real(f), delete_flag);
 }
 int Fetch(sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
     return Real(f)->pMethods->xFetch(Real(f), off, n, out);
 }
 int Unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
@@ -100,8 +220,29 @@ int Open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* f, int flags
     auto* file = reinterpret_cast<File*>(f);
     file->real = reinterpret_cast<sqlite3_file*>(file + 1);
     file->real->pMethods = nullptr;
+    file->pending = nullptr;
+    file->db_name = nullptr;
+    file->wal = nullptr;
+    file->db = nullptr;
     f->pMethods = nullptr;  // until the base file is open: SQLite then calls no method
     const int rc = g_base->xOpen(g_base, name, file->real, flags, out_flags);
+    if (file->real->pMethods != nullptr && name != nullptr) {
+        std::lock_guard lock(g_open_mutex);
+        if ((flags & SQLITE_OPEN_MAIN_DB) != 0) {
+            file->db_name = name;
+            g_open_databases[name] = file;
+        } else if ((flags & SQLITE_OPEN_WAL) != 0) {
+            const auto db = g_open_databases.find(sqlite3_filename_database(name));
+            if (db != g_open_databases.end() && db->second->wal == nullptr) {
+                // Without its database file, a WAL file's writes go straight through.
+                file->pending = new (std::nothrow) Pending;
+                if (file->pending != nullptr) {
+                    file->db = db->second;
+                    db->second->wal = file;
+                }
+            }
+        }
+    }
     if (file->real->pMethods != nullptr) {
         const int version = file->real->pMethods->iVersion;
         f->pMethods = &kMethods[(version < 1 ? 1 : version > 3 ? 3 : version) - 1];
@@ -169,5 +310,7 @@ const char* YieldingVfsName() {
 void YieldWritesOnThisThread(bool yield) { t_yield = yield; }
 
 long YieldingVfsYields() { return g_yields.load(std::memory_order_relaxed); }
+
+long YieldingVfsWalFlushes() { return g_wal_flushes.load(std::memory_order_relaxed); }
 
 }  // namespace mitra::storage::sqlite
