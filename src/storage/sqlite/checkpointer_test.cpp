@@ -285,5 +285,37 @@ TEST(SqliteYieldingVfs, ATransactionLargerThanItsPageCacheReadsBackTheFramesItSp
     EXPECT_EQ(totals.sum_x, 199 * 200 / 2);
 }
 
+TEST(SqliteYieldingVfs, FramesSpilledByARolledBackTransactionNeverOverwriteLaterCommits) {
+    // One connection spills frames and rolls back; another then commits frames at the same
+    // place in the WAL. The first one's held-back bytes must have reached the file before it
+    // let go of its lock, not when it next touches the WAL. (SQLite 3.40 reads the WAL while it
+    // rolls back, which writes them already; the VFS also writes them before any lock change.)
+    const std::string path = FreshPath("rollback.db");
+    Connection first(path);
+    first.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
+    first.Exec("PRAGMA cache_size=10");
+    first.Exec("BEGIN");
+    for (int i = 0; i < 100; ++i) {
+        first.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))").Bind(1, -1).Run();
+    }
+    first.Exec("ROLLBACK");
+    EXPECT_EQ(YieldingVfsHeldBytes(), 0) << "held past the end of their transaction";
+    {
+        Connection second(path);
+        WritePaddedRows(second, 100);
+    }
+    {
+        auto st = first.Prepare("SELECT count(*), sum(x) FROM t");  // the first touches the WAL
+        ASSERT_TRUE(st.Step());
+        EXPECT_EQ(st.Int(0), 100);
+        EXPECT_EQ(st.Int(1), 99 * 100 / 2);
+    }
+    const Totals totals = ReadThroughDefaultVfs(path);
+    EXPECT_EQ(totals.integrity, "ok");
+    EXPECT_EQ(totals.rows, 100);
+    EXPECT_EQ(totals.sum_x, 99 * 100 / 2);
+    EXPECT_EQ(totals.pad_bytes, 100 * 3000);
+}
+
 }  // namespace
 }  // namespace mitra::storage::sqlite

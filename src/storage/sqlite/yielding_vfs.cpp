@@ -21,6 +21,7 @@ sqlite3_vfs* g_base = nullptr;  // the default VFS this one wraps
 sqlite3_vfs g_vfs{};
 std::atomic<long> g_yields{0};
 std::atomic<long> g_wal_flushes{0};
+std::atomic<long> g_held_bytes{0};  // bytes held back in all WAL files now
 thread_local bool t_yield = false;
 thread_local int t_writes = 0;  // writes since this thread last yielded
 
@@ -37,8 +38,9 @@ struct File {
     sqlite3_file* real;
     Pending* pending;  // WAL files only (else null); owned, freed by Close
     // A connection's database file and its WAL file know each other (Link): the WAL index lives
-    // in the database file's shared memory, and a commit that publishes frames there must
-    // find them written first. Both are used by the connection's thread only.
+    // in the database file's shared memory, and a commit that publishes frames there (or a
+    // transaction that releases its locks) must find them written first. Both are used by the
+    // connection's thread only.
     const char* db_name;  // a database file's name, as SQLite passed it to xOpen
     File* wal;            // of a database file: its connection's WAL file, once open
     File* db;             // of a WAL file: its connection's database file
@@ -63,6 +65,7 @@ int Flush(sqlite3_file* f) {
     }
     p->error = Real(f)->pMethods->xWrite(Real(f), p->bytes.data(),
                                          static_cast<int>(p->bytes.size()), p->offset);
+    g_held_bytes.fetch_sub(static_cast<long>(p->bytes.size()), std::memory_order_relaxed);
     p->bytes.clear();
     g_wal_flushes.fetch_add(1, std::memory_order_relaxed);
     return p->error;
@@ -126,6 +129,7 @@ int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
     }
     const auto* bytes = static_cast<const unsigned char*>(buf);
     p->bytes.insert(p->bytes.end(), bytes, bytes + n);
+    g_held_bytes.fetch_add(n, std::memory_order_relaxed);
     YieldIfMarked();
     return SQLITE_OK;
 }
@@ -177,6 +181,15 @@ int ShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** ou
     return Real(f)->pMethods->xShmMap(Real(f), region, size, extend, out);
 }
 int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
+    // Every transaction takes and drops its locks here. Writing what is held first means held
+    // bytes never outlive the lock they were written under: a transaction that spilled frames
+    // and rolled back must not write them late, over frames another connection has since
+    // written at the same place.
+    if (File* wal = Our(f)->wal; wal != nullptr) {
+        if (const int rc = Flush(&wal->base); rc != SQLITE_OK) {
+            return rc;
+        }
+    }
     return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
 }
 void ShmBarrier(sqlite3_file* f) {
@@ -312,5 +325,7 @@ void YieldWritesOnThisThread(bool yield) { t_yield = yield; }
 long YieldingVfsYields() { return g_yields.load(std::memory_order_relaxed); }
 
 long YieldingVfsWalFlushes() { return g_wal_flushes.load(std::memory_order_relaxed); }
+
+long YieldingVfsHeldBytes() { return g_held_bytes.load(std::memory_order_relaxed); }
 
 }  // namespace mitra::storage::sqlite

@@ -39,4 +39,7 @@ long YieldingVfsYields();
 /// Held-back WAL writes passed to the base file, in this process (for tests).
 long YieldingVfsWalFlushes();
 
+/// Bytes held back in this process's WAL files now (for tests).
+long YieldingVfsHeldBytes();
+
 }  // namespace mitra::storage::sqlite
