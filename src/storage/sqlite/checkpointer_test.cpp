@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -24,12 +25,20 @@ std::string FreshPath(const std::string& name) {
     return dir.Fresh(name);
 }
 
-/// Inserts `rows` rows of table t (x, pad BLOB) in one transaction, about one page each.
+/// Inserts `rows` rows of table t (x, pad BLOB), about one page each, x = 0, 1, ... (or
+/// `same_x` in every row), into the transaction the caller has open.
+void InsertPaddedRows(Connection& connection, int rows, std::optional<int> same_x = {}) {
+    for (int i = 0; i < rows; ++i) {
+        connection.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))")
+            .Bind(1, same_x.value_or(i))
+            .Run();
+    }
+}
+
+/// Inserts `rows` rows of table t in one transaction of their own.
 void WritePaddedRows(Connection& connection, int rows) {
     connection.Exec("BEGIN");
-    for (int i = 0; i < rows; ++i) {
-        connection.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))").Bind(1, i).Run();
-    }
+    InsertPaddedRows(connection, rows);
     connection.Exec("COMMIT");
 }
 
@@ -268,9 +277,7 @@ TEST(SqliteYieldingVfs, ATransactionLargerThanItsPageCacheReadsBackTheFramesItSp
     connection.Exec("PRAGMA cache_size=10");
     connection.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
     connection.Exec("BEGIN");
-    for (int i = 0; i < 200; ++i) {
-        connection.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))").Bind(1, i).Run();
-    }
+    InsertPaddedRows(connection, 200);
     {
         auto st = connection.Prepare("SELECT count(*), sum(x), sum(length(pad)) FROM t");
         ASSERT_TRUE(st.Step());
@@ -295,9 +302,7 @@ TEST(SqliteYieldingVfs, FramesSpilledByARolledBackTransactionNeverOverwriteLater
     first.Exec("CREATE TABLE t (x INTEGER, pad BLOB)");
     first.Exec("PRAGMA cache_size=10");
     first.Exec("BEGIN");
-    for (int i = 0; i < 100; ++i) {
-        first.Prepare("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))").Bind(1, -1).Run();
-    }
+    InsertPaddedRows(first, 100, -1);
     first.Exec("ROLLBACK");
     EXPECT_EQ(YieldingVfsHeldBytes(), 0) << "held past the end of their transaction";
     {
