@@ -37,10 +37,10 @@ struct File {
     sqlite3_file base;  // pMethods points at the io methods below
     sqlite3_file* real;
     Pending* pending;  // WAL files only (else null); owned, freed by Close
-    // A connection's database file and its WAL file know each other (Link): the WAL index lives
-    // in the database file's shared memory, and a commit that publishes frames there (or a
-    // transaction that releases its locks) must find them written first. Both are used by the
-    // connection's thread only.
+    // A connection's database file and its WAL file know each other (set up in Open): the WAL
+    // index lives in the database file's shared memory, and a commit that publishes frames
+    // there (or a transaction that releases its locks) must find them written first. Both are
+    // used by the connection's thread only.
     const char* db_name;  // a database file's name, as SQLite passed it to xOpen
     File* wal;            // of a database file: its connection's WAL file, once open
     File* db;             // of a WAL file: its connection's database file
@@ -55,9 +55,10 @@ sqlite3_file* Real(sqlite3_file* f) { return Our(f)->real; }
 std::mutex g_open_mutex;
 std::unordered_map<const char*, File*> g_open_databases;
 
-/// Writes what a WAL file holds back, in one call. Every method but xWrite (and the two that
-/// only describe the device) calls it first, so the base file is never read, sized, truncated,
-/// synced or closed behind bytes still held here.
+/// Writes what a WAL file holds back, in one call. The WAL file's xRead, xTruncate, xSync,
+/// xFileSize, xLock, xUnlock, xFileControl, xFetch and xClose call it first, and so do its
+/// database file's xShmLock and xShmBarrier, so the base file is never read, sized, truncated,
+/// synced or closed, and no lock or WAL index changes, behind bytes still held here.
 int Flush(sqlite3_file* f) {
     Pending* p = Our(f)->pending;
     if (p == nullptr || p->error != SQLITE_OK || p->bytes.empty()) {
