@@ -104,6 +104,33 @@ TEST(SqliteCheckpointer, TheWalStartsOverUnderSteadyWritesInsteadOfGrowing) {
     EXPECT_EQ(st.Int(0), 3000);
 }
 
+TEST(SqliteCheckpointer, TheWriterCatchesUpOnlyOnceLittleIsLeftToCopy) {
+    const std::string path = FreshPath("little-left.db");
+    Connection writer(path);
+    writer.Exec("PRAGMA synchronous=OFF");  // only to keep the test fast
+    writer.Exec("CREATE TABLE t (x INTEGER)");
+    // Catches up past 160 frames, once at most 40 / 8 = 5 are left to copy (or at 320).
+    Checkpointer checkpointer(writer, path, 40);
+    for (int i = 0; i < 1200; ++i) {
+        writer.Prepare("INSERT INTO t (x) VALUES (?1)").Bind(1, i).Run();
+        // Slow enough that the background thread keeps up, as it does under real load (with no
+        // pause at all it falls behind here, and the writer catches up at 320 frames).
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    ASSERT_GE(checkpointer.CatchUps(), 2u);
+    // At most 5 frames each, up to 10 on average to allow for a background round that was late.
+    // Had it caught up as soon as the WAL passed 160 frames, it would have copied whatever the
+    // background thread had not reached yet: 24 frames on average, measured.
+    EXPECT_LE(checkpointer.CatchUpFrames(), 10 * checkpointer.CatchUps())
+        << checkpointer.CatchUpFrames() << " frames in " << checkpointer.CatchUps()
+        << " catch-ups";
+    EXPECT_GT(checkpointer.CatchUpSeconds(), 0.0);
+    EXPECT_LT(std::filesystem::file_size(path + "-wal"), 330u * (4096 + 24));
+    auto st = writer.Prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.Int(0), 1200);
+}
+
 TEST(SqliteCheckpointer, ABackgroundCheckpointYieldsTheCpuWhileItCopiesPages) {
     const std::string path = FreshPath("yield.db");
     Connection writer(path);

@@ -620,6 +620,9 @@ std::vector<core::Storage::Metric> SqliteStorage::Metrics() const {
     metrics.push_back({"mitra_sqlite_wal_catch_up_checkpoints_total",
                        "WAL checkpoints the writer ran itself so that a long WAL could start over.",
                        static_cast<double>(checkpointer_->CatchUps())});
+    metrics.push_back({"mitra_sqlite_wal_catch_up_seconds_total",
+                       "Time the writer spent in those checkpoints; every write waits meanwhile.",
+                       checkpointer_->CatchUpSeconds()});
     return metrics;
 }
 
