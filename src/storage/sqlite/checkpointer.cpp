@@ -15,7 +15,6 @@ Checkpointer::Checkpointer(Connection& writer, const std::string& path, int fram
     : writer_(writer),
       frames_(frames < 1 ? 1 : frames),
       restart_frames_(4 * frames_),
-      little_frames_(std::max(1, frames_ / 8)),
       own_(std::make_unique<Connection>(path)),
       thread_([this] { Run(); }) {
     // Replaces the auto-checkpoint (itself a WAL hook) of the writer connection.
@@ -32,62 +31,63 @@ Checkpointer::~Checkpointer() {
     thread_.join();
 }
 
-int Checkpointer::OnCommit(void* self, sqlite3* db, const char* /*schema*/, int frames) {
-    auto* me = static_cast<Checkpointer*>(self);
-    // `frames` counts every frame in the WAL, checkpointed or not. Under steady writes the
+CommitAction DecideAfterCommit(int frames, int wal_frames, int backfilled, int last_catch_up_at) {
+    const int restart_frames = 4 * frames;
+    const int little_frames = std::max(1, frames / 8);
+    // `wal_frames` counts every frame in the WAL, checkpointed or not. Under steady writes the
     // WAL cannot restart (a reader or a newer commit always follows the checkpoint), so the
     // total stays past the threshold: count only the frames written since the last checkpoint,
     // or every commit would start another one, each with two fsyncs competing with COMMIT's.
-    int backfilled = me->backfilled_.load(std::memory_order_relaxed);
-    if (frames < backfilled) {  // the WAL restarted from its first frame
+    if (wal_frames < backfilled) {  // the WAL restarted from its first frame
         backfilled = 0;
     }
-    const int pending = frames - backfilled;
-    if (frames >= me->restart_frames_) {
+    const int pending = wal_frames - backfilled;
+    CommitAction action;
+    if (wal_frames >= restart_frames) {
         // The background thread copies frames while the writer appends more, so it never
         // backfills the whole WAL and the WAL never restarts from its first frame: it would grow
-        // for as long as writes keep coming. Here, on the writer's thread, no write can run
-        // (the write lane is still held by this commit), so a checkpoint can finish the WAL:
-        // it copies only what the background thread has not, and the next write starts the
-        // WAL over (unless a reader still uses old frames; then a later commit tries again).
+        // for as long as writes keep coming. On the writer's thread, right after its commit, no
+        // write can run (the write lane is still held), so a checkpoint can finish the WAL: it
+        // copies only what the background thread has not, and the next write starts the WAL
+        // over (unless a reader still uses old frames; then a later commit tries again).
         // Every write waits while it runs, so it runs once little is left to copy: until then
         // the background thread is kept copying, and each of its rounds is shorter than the one
         // before, for it copies only what was committed during that one. Should it fall behind,
-        // the writer catches up anyway at twice the threshold, so the WAL stays bounded.
-        const bool little_left = pending <= me->little_frames_;
-        const bool overdue = frames >= 2 * me->restart_frames_;
-        // (At most once per little_frames_ new frames, in case readers keep the WAL from
+        // the writer catches up anyway at twice the restart size, so the WAL stays bounded.
+        // (At most once per little_frames new frames, in case readers keep the WAL from
         // restarting.)
         const bool spaced =
-            frames < me->catch_up_at_ || frames - me->catch_up_at_ >= me->little_frames_;
-        if ((little_left || overdue) && spaced) {
-            // Never waits for a background round unless overdue: a later commit comes back.
-            std::unique_lock running(me->running_, std::try_to_lock);
-            if (!running.owns_lock() && overdue) {
-                running.lock();
-            }
-            if (running.owns_lock()) {
-                me->catch_up_at_ = frames;
-                const auto started = std::chrono::steady_clock::now();
-                int log_frames = 0;
-                int copied = 0;
-                if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                              &copied) == SQLITE_OK) {
-                    me->backfilled_.store(copied, std::memory_order_relaxed);
-                    me->catch_ups_.fetch_add(1, std::memory_order_relaxed);
-                    me->catch_up_frames_.fetch_add(copied > backfilled ? copied - backfilled : 0,
-                                                   std::memory_order_relaxed);
-                }
-                me->catch_up_ns_.fetch_add(
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count(),
-                    std::memory_order_relaxed);
-                return SQLITE_OK;
-            }
+            wal_frames < last_catch_up_at || wal_frames - last_catch_up_at >= little_frames;
+        if (spaced && wal_frames >= 2 * restart_frames) {
+            action.catch_up = CommitAction::CatchUp::kEvenIfBusy;
+        } else if (spaced && pending <= little_frames) {
+            action.catch_up = CommitAction::CatchUp::kIfIdle;
+        }
+        action.wake_background = pending > 0;
+    } else {
+        action.wake_background = pending >= frames;
+    }
+    return action;
+}
+
+int Checkpointer::OnCommit(void* self, sqlite3* db, const char* /*schema*/, int frames) {
+    auto* me = static_cast<Checkpointer*>(self);
+    const CommitAction action =
+        DecideAfterCommit(me->frames_, frames, me->backfilled_.load(std::memory_order_relaxed),
+                          me->catch_up_at_);
+    if (action.catch_up != CommitAction::CatchUp::kNo) {
+        // Never waits for a background round unless the WAL is overdue: a later commit comes
+        // back. (A round would make this checkpoint BUSY.)
+        std::unique_lock running(me->running_, std::try_to_lock);
+        if (!running.owns_lock() && action.catch_up == CommitAction::CatchUp::kEvenIfBusy) {
+            running.lock();
+        }
+        if (running.owns_lock()) {
+            me->CatchUp(db, frames);
+            return SQLITE_OK;
         }
     }
-    if (pending >= me->frames_ || (frames >= me->restart_frames_ && pending > 0)) {
+    if (action.wake_background) {
         {
             std::lock_guard lock(me->mutex_);
             me->due_ = true;
@@ -95,6 +95,28 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* /*schema*/, int 
         me->wake_.notify_one();
     }
     return SQLITE_OK;
+}
+
+void Checkpointer::CatchUp(sqlite3* db, int frames) {
+    catch_up_at_ = frames;
+    int before = backfilled_.load(std::memory_order_relaxed);
+    if (frames < before) {
+        before = 0;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    int log_frames = 0;
+    int copied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied) ==
+        SQLITE_OK) {
+        backfilled_.store(copied, std::memory_order_relaxed);
+        catch_ups_.fetch_add(1, std::memory_order_relaxed);
+        catch_up_frames_.fetch_add(copied > before ? copied - before : 0,
+                                   std::memory_order_relaxed);
+    }
+    catch_up_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count(),
+                           std::memory_order_relaxed);
 }
 
 void Checkpointer::SyncDatabaseFile() {

@@ -30,6 +30,21 @@ namespace mitra::storage::sqlite {
 
 class Connection;
 
+/// What the writer does after a commit, decided from the WAL's size in frames (`wal_frames`),
+/// the frames the last checkpoint left in the database (`backfilled`), the WAL's size at the
+/// writer's last catch-up, and the checkpoint threshold `frames`. (The policy of
+/// Checkpointer, as a function of its state so that tests can pin it down.)
+struct CommitAction {
+    enum class CatchUp {
+        kNo,
+        kIfIdle,      // checkpoint now, unless a background round runs (a later commit retries)
+        kEvenIfBusy,  // checkpoint now, after the round that runs: the WAL is at 8x `frames`
+    };
+    CatchUp catch_up = CatchUp::kNo;
+    bool wake_background = false;  // when no catch-up runs
+};
+CommitAction DecideAfterCommit(int frames, int wal_frames, int backfilled, int last_catch_up_at);
+
 class Checkpointer {
 public:
     /// Takes over the checkpoints of `writer`'s database (opened at `path`), which must outlive
@@ -56,13 +71,14 @@ public:
 
 private:
     static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
+    /// Checkpoints on the writer's connection `db`, inside its commit; holds running_.
+    void CatchUp(sqlite3* db, int frames);
     void Run();
     void SyncDatabaseFile();
 
     Connection& writer_;
     const int frames_;
     const int restart_frames_;
-    const int little_frames_;  // the writer catches up once at most this many are left to copy
     std::unique_ptr<Connection> own_;
     std::mutex mutex_;
     std::mutex running_;  // held while a checkpoint of ours runs (background or catch-up)

@@ -104,31 +104,76 @@ TEST(SqliteCheckpointer, TheWalStartsOverUnderSteadyWritesInsteadOfGrowing) {
     EXPECT_EQ(st.Int(0), 3000);
 }
 
-TEST(SqliteCheckpointer, TheWriterCatchesUpOnlyOnceLittleIsLeftToCopy) {
-    const std::string path = FreshPath("little-left.db");
-    Connection writer(path);
-    writer.Exec("PRAGMA synchronous=OFF");  // only to keep the test fast
-    writer.Exec("CREATE TABLE t (x INTEGER)");
-    // Catches up past 160 frames, once at most 40 / 8 = 5 are left to copy (or at 320).
-    Checkpointer checkpointer(writer, path, 40);
-    for (int i = 0; i < 1200; ++i) {
-        writer.Prepare("INSERT INTO t (x) VALUES (?1)").Bind(1, i).Run();
-        // Slow enough that the background thread keeps up, as it does under real load (with no
-        // pause at all it falls behind here, and the writer catches up at 320 frames).
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
+TEST(SqliteCheckpointer, PastTheRestartSizeTheWriterWaitsForLittleLeftToCopyBeforeCatchingUp) {
+    using C = CommitAction::CatchUp;
+    // Threshold 1,000 frames: the writer catches up past 4,000, once at most 125 are left to
+    // copy, and whatever is left at 8,000.
+    const auto at = [](int wal, int backfilled, int last_catch_up = 0) {
+        return DecideAfterCommit(1000, wal, backfilled, last_catch_up);
+    };
+    // Before the restart size, only the background thread runs, every 1,000 new frames.
+    EXPECT_EQ(at(999, 0).catch_up, C::kNo);
+    EXPECT_FALSE(at(999, 0).wake_background);
+    EXPECT_TRUE(at(1000, 0).wake_background);
+    EXPECT_FALSE(at(3500, 2600).wake_background);
+    EXPECT_EQ(at(3990, 3990).catch_up, C::kNo);
+    // Past it, with much left to copy: no catch-up yet, the background thread keeps copying.
+    EXPECT_EQ(at(4000, 3500).catch_up, C::kNo);
+    EXPECT_TRUE(at(4000, 3500).wake_background);
+    EXPECT_EQ(at(7999, 7000).catch_up, C::kNo);
+    // Little left: the writer catches up, unless a background round runs.
+    EXPECT_EQ(at(4200, 4100).catch_up, C::kIfIdle);
+    EXPECT_EQ(at(4200, 4075).catch_up, C::kIfIdle);
+    EXPECT_EQ(at(4200, 4074).catch_up, C::kNo);
+    EXPECT_TRUE(at(4200, 4100).wake_background);  // should that round run
+    // At most once per 125 new frames (readers may keep the WAL from starting over).
+    EXPECT_EQ(at(4200, 4200, 4100).catch_up, C::kNo);
+    EXPECT_FALSE(at(4200, 4200, 4100).wake_background);
+    EXPECT_EQ(at(4225, 4200, 4100).catch_up, C::kIfIdle);
+    // Overdue: whatever is left, waiting for a background round that runs.
+    EXPECT_EQ(at(8000, 5000).catch_up, C::kEvenIfBusy);
+    EXPECT_EQ(at(8000, 5000, 7950).catch_up, C::kNo);
+    // A WAL that started over counts from its first frame.
+    EXPECT_EQ(at(900, 7000).catch_up, C::kNo);
+    EXPECT_FALSE(at(900, 7000).wake_background);
+    EXPECT_TRUE(at(1000, 7000).wake_background);
+    EXPECT_EQ(at(4000, 7000, 7500).catch_up, C::kNo);  // 4,000 left: far from little
+    EXPECT_EQ(at(4100, 4000, 7500).catch_up, C::kIfIdle);
+}
+
+TEST(SqliteCheckpointer, TheWriterCatchesUpWithLittleLeftToCopy) {
+    // On a real file, with a background thread that keeps up. A shared machine's disk can stall
+    // that thread's fsync for hundreds of milliseconds, after which the writer catches up at
+    // 8x with much to copy; so the run is tried up to three times, and one must show it.
+    std::string last;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        const std::string path = FreshPath("little-left-" + std::to_string(attempt) + ".db");
+        Connection writer(path);
+        writer.Exec("PRAGMA synchronous=OFF");  // only to keep the test fast
+        writer.Exec("CREATE TABLE t (x INTEGER)");
+        // Catches up past 800 frames, once at most 25 are left to copy (or at 1,600).
+        Checkpointer checkpointer(writer, path, 200);
+        constexpr int kRows = 3000;
+        for (int i = 0; i < kRows; ++i) {
+            writer.Prepare("INSERT INTO t (x) VALUES (?1)").Bind(1, i).Run();
+            // Slow enough that the background thread keeps up, as it does under real load.
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        auto st = writer.Prepare("SELECT count(*) FROM t");
+        ASSERT_TRUE(st.Step());
+        ASSERT_EQ(st.Int(0), kRows);
+        ASSERT_LT(std::filesystem::file_size(path + "-wal"), 1650u * (4096 + 24));
+        // At most 25 frames each, up to 50 on average for a late round. Catching up as soon as
+        // the WAL passed 800 frames copied 130 on average here, measured (this way, 4).
+        const auto catch_ups = checkpointer.CatchUps();
+        const auto frames = checkpointer.CatchUpFrames();
+        if (catch_ups >= 2 && frames <= 50 * catch_ups) {
+            EXPECT_GT(checkpointer.CatchUpSeconds(), 0.0);
+            return;
+        }
+        last = std::to_string(frames) + " frames in " + std::to_string(catch_ups) + " catch-ups";
     }
-    ASSERT_GE(checkpointer.CatchUps(), 2u);
-    // At most 5 frames each, up to 10 on average to allow for a background round that was late.
-    // Had it caught up as soon as the WAL passed 160 frames, it would have copied whatever the
-    // background thread had not reached yet: 24 frames on average, measured.
-    EXPECT_LE(checkpointer.CatchUpFrames(), 10 * checkpointer.CatchUps())
-        << checkpointer.CatchUpFrames() << " frames in " << checkpointer.CatchUps()
-        << " catch-ups";
-    EXPECT_GT(checkpointer.CatchUpSeconds(), 0.0);
-    EXPECT_LT(std::filesystem::file_size(path + "-wal"), 330u * (4096 + 24));
-    auto st = writer.Prepare("SELECT count(*) FROM t");
-    ASSERT_TRUE(st.Step());
-    EXPECT_EQ(st.Int(0), 1200);
+    ADD_FAILURE() << "in none of three runs; the last: " << last;
 }
 
 TEST(SqliteCheckpointer, ABackgroundCheckpointYieldsTheCpuWhileItCopiesPages) {
