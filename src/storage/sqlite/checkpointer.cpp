@@ -124,7 +124,7 @@ void Checkpointer::SyncDatabaseFile() {
     // leaves the pages it copied unsynced (safe: the WAL still holds them). The checkpoint that
     // does reach the end syncs the database file, and with it every page copied since: under
     // steady writes that is the writer's catch-up, inside the write lane, where that fsync took
-    // most of the 7.6-8.8 ms every write waited. Synced here, off the write path, in the rounds
+    // most of the 6.2-8.8 ms every write waited. Synced here, off the write path, in the rounds
     // just before a catch-up, the catch-up's fsync covers little more than the pages it copied.
     sqlite3_file* file = nullptr;
     if (sqlite3_file_control(own_->raw(), "main", SQLITE_FCNTL_FILE_POINTER, &file) ==

@@ -10,8 +10,8 @@
 // that the WAL can start over instead of growing for as long as writes keep coming. Every write
 // waits meanwhile, so it waits for a commit after which little is left to copy (the background
 // thread, kept copying, syncs the database file in those rounds), unless the WAL reaches 8x.
-// Measured at 8 connections (bench/storage's load), a catch-up held the lane 7.6-8.8 ms before
-// and 1.0-1.1 ms after, and the p99 of a dose write fell from 9.1-11.2 ms to 6.7-7.5 ms in most
+// Measured at 8 connections (bench/storage's load), a catch-up held the lane 6.2-8.8 ms before
+// and 0.9-1.1 ms after, and the p99 of a dose write fell from 8.6-11.2 ms to 6.4-7.6 ms in most
 // runs; throughput did not change beyond the noise (the database file's fsync moved, it did
 // not go away). Durability is unchanged: a commit is durable once its WAL frames are fsynced,
 // which COMMIT does itself at synchronous=FULL.
