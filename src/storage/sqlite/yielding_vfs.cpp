@@ -72,6 +72,15 @@ int Flush(sqlite3_file* f) {
     return p->error;
 }
 
+/// Calls `call` on the base file once the held bytes are written, or fails as the flush did.
+template <typename Call>
+int AfterFlush(sqlite3_file* f, Call call) {
+    if (const int rc = Flush(f); rc != SQLITE_OK) {
+        return rc;
+    }
+    return call(Real(f));
+}
+
 void YieldIfMarked() {
     if (t_yield && ++t_writes >= kWritesPerYield) {
         t_writes = 0;
@@ -102,10 +111,7 @@ int Close(sqlite3_file* f) {
     return flushed != SQLITE_OK ? flushed : rc;
 }
 int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
-    if (const int rc = Flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return Real(f)->pMethods->xRead(Real(f), buf, n, off);
+    return AfterFlush(f, [&](sqlite3_file* r) { return r->pMethods->xRead(r, buf, n, off); });
 }
 int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
     Pending* p = Our(f)->pending;
@@ -135,44 +141,26 @@ int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
     return SQLITE_OK;
 }
 int Truncate(sqlite3_file* f, sqlite3_int64 size) {
-    if (const int rc = Flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return Real(f)->pMethods->xTruncate(Real(f), size);
+    return AfterFlush(f, [&](sqlite3_file* r) { return r->pMethods->xTruncate(r, size); });
 }
 int Sync(sqlite3_file* f, int flags) {
     const core::BlockingScope blocking;  // a worker pool may run another job during the fsync
-    if (const int rc = Flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return Real(f)->pMethods->xSync(Real(f), flags);
+    return AfterFlush(f, [&](sqlite3_file* r) { return r->pMethods->xSync(r, flags); });
 }
 int FileSize(sqlite3_file* f, sqlite3_int64* size) {
-    if (const int rc = Flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return Real(f)->pMethods->xFileSize(Real(f), size);
+    return AfterFlush(f, [&](sqlite3_file* r) { return r->pMethods->xFileSize(r, size); });
 }
 int Lock(sqlite3_file* f, int level) {
-    if (const int rc = Flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return Real(f)->pMethods->xLock(Real(f), level);
+    return AfterFlush(f, [&](sqlite3_file* r) { return r->pMethods->xLock(r, level); });
 }
 int Unlock(sqlite3_file* f, int level) {
-    if (const int rc = Flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return Real(f)->pMethods->xUnlock(Real(f), level);
+    return AfterFlush(f, [&](sqlite3_file* r) { return r->pMethods->xUnlock(r, level); });
 }
 int CheckReservedLock(sqlite3_file* f, int* out) {
     return Real(f)->pMethods->xCheckReservedLock(Real(f), out);
 }
 int FileControl(sqlite3_file* f, int op, void* arg) {
-    if (const int rc = Flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return Real(f)->pMethods->xFileControl(Real(f), op, arg);
+    return AfterFlush(f, [&](sqlite3_file* r) { return r->pMethods->xFileControl(r, op, arg); });
 }
 int SectorSize(sqlite3_file* f) { return Real(f)->pMethods->xSectorSize(Real(f)); }
 int DeviceCharacteristics(sqlite3_file* f) {
@@ -207,10 +195,7 @@ int ShmUnmap(sqlite3_file* f, int delete_flag) {
     return Real(f)->pMethods->xShmUnmap(Real(f), delete_flag);
 }
 int Fetch(sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
-    if (const int rc = Flush(f); rc != SQLITE_OK) {
-        return rc;
-    }
-    return Real(f)->pMethods->xFetch(Real(f), off, n, out);
+    return AfterFlush(f, [&](sqlite3_file* r) { return r->pMethods->xFetch(r, off, n, out); });
 }
 int Unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
     return Real(f)->pMethods->xUnfetch(Real(f), off, p);
