@@ -14,7 +14,7 @@ namespace mitra::storage::sqlite {
 Checkpointer::Checkpointer(Connection& writer, const std::string& path, int frames)
     : writer_(writer),
       frames_(frames < 1 ? 1 : frames),
-      restart_frames_(4 * frames_),
+      restart_frames_(RestartFrames(frames_)),
       own_(std::make_unique<Connection>(path)),
       thread_([this] { Run(); }) {
     // Replaces the auto-checkpoint (itself a WAL hook) of the writer connection.
@@ -31,17 +31,24 @@ Checkpointer::~Checkpointer() {
     thread_.join();
 }
 
+namespace {
+
+/// Frames of a WAL of `wal_frames` already in the database file, given what the last
+/// checkpoint backfilled: none, if the WAL has since restarted from its first frame.
+int Backfilled(int wal_frames, int backfilled) {
+    return wal_frames < backfilled ? 0 : backfilled;
+}
+
+}  // namespace
+
 CommitAction DecideAfterCommit(int frames, int wal_frames, int backfilled, int last_catch_up_at) {
-    const int restart_frames = 4 * frames;
+    const int restart_frames = RestartFrames(frames);
     const int little_frames = std::max(1, frames / 8);
     // `wal_frames` counts every frame in the WAL, checkpointed or not. Under steady writes the
     // WAL cannot restart (a reader or a newer commit always follows the checkpoint), so the
     // total stays past the threshold: count only the frames written since the last checkpoint,
     // or every commit would start another one, each with two fsyncs competing with COMMIT's.
-    if (wal_frames < backfilled) {  // the WAL restarted from its first frame
-        backfilled = 0;
-    }
-    const int pending = wal_frames - backfilled;
+    const int pending = wal_frames - Backfilled(wal_frames, backfilled);
     CommitAction action;
     if (wal_frames >= restart_frames) {
         // The background thread copies frames while the writer appends more, so it never
@@ -99,10 +106,8 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* /*schema*/, int 
 
 void Checkpointer::CatchUp(sqlite3* db, int frames) {
     catch_up_at_ = frames;
-    int before = backfilled_.load(std::memory_order_relaxed);
-    if (frames < before) {
-        before = 0;
-    }
+    // (Read again: a background round may have ended since OnCommit read it.)
+    const int before = Backfilled(frames, backfilled_.load(std::memory_order_relaxed));
     const auto started = std::chrono::steady_clock::now();
     int log_frames = 0;
     int copied = 0;

@@ -45,6 +45,10 @@ struct CommitAction {
 };
 CommitAction DecideAfterCommit(int frames, int wal_frames, int backfilled, int last_catch_up_at);
 
+/// The WAL size (in frames) past which the writer catches up, for the checkpoint threshold
+/// `frames`.
+constexpr int RestartFrames(int frames) { return 4 * frames; }
+
 class Checkpointer {
 public:
     /// Takes over the checkpoints of `writer`'s database (opened at `path`), which must outlive
