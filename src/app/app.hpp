@@ -60,7 +60,8 @@ struct DemoOptions {
     bool serve = true;
 };
 
-/// Builds the demo clinic in a fresh database file, prints the sign-ins, then serves it.
+/// Builds the demo clinic in a fresh database file (or an empty PostgreSQL database), prints
+/// the sign-ins, then serves it.
 int Demo(const DemoOptions& options, std::ostream& out);
 
 /// `mitra import lots FILE`: stores the lots of a COA file (CSV or JSON, docs/coa-format.md)

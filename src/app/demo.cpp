@@ -1,4 +1,5 @@
-// `mitra demo`: a believable demo clinic on a fresh SQLite file.
+// `mitra demo`: a believable demo clinic on a fresh SQLite file, or in an empty PostgreSQL
+// database (a URL for --database).
 
 #include <filesystem>
 #include <iomanip>
@@ -41,18 +42,31 @@ int Demo(const DemoOptions& options, std::ostream& out) {
         throw ValidationError("days", "days must be from 1 to 3650");
     }
     crypto::InitCrypto();
-    const std::filesystem::path path(options.database);
-    if (!path.parent_path().empty()) {
-        std::filesystem::create_directories(path.parent_path());
+    const storage::DatabaseUrl where = storage::ParseDatabaseUrl(options.database);
+    const bool postgres = where.kind == storage::DatabaseUrl::Kind::kPostgres;
+    // SQLite: the demo file is made anew. PostgreSQL: nothing is ever dropped; the database
+    // (or its schema on the search_path) must hold no clinic yet.
+    const std::string url = postgres ? where.target : "sqlite:" + where.target;
+    const std::string shown = postgres ? "the PostgreSQL database" : where.target;
+    if (!postgres) {
+        const std::filesystem::path path(where.target);
+        if (!path.parent_path().empty()) {
+            std::filesystem::create_directories(path.parent_path());
+        }
+        RemoveDatabaseFiles(path);
     }
-    RemoveDatabaseFiles(path);
     core::SystemClock clock;
     crypto::SodiumRandom random;
     ClinicalDemoSummary clinical;
     int alerts = 0;
     {
-        auto db = storage::OpenStorage("sqlite:" + path.string(), {});
+        auto db = storage::OpenStorage(url, {});
         auto uow = db->Begin(core::TxMode::kWrite);
+        if (!uow->Organizations().List().empty()) {
+            throw ValidationError("database",
+                                  "the demo needs an empty database; this one already holds an "
+                                  "organization (the demo never deletes data)");
+        }
         const core::Organization org = api::CreateOrganization(*uow, clock, random, "Demo Clinic");
         auto make = [&](core::Role role, const std::string& email, const std::string& name,
                         const std::string& tz) {
@@ -98,7 +112,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
         // while that history was being recorded: the panel opens with its alerts.
         alerts = api::EvaluateAllPatients(*db, clock, random);
     }
-    out << "mitra demo clinic created in " << path.string() << "\n"
+    out << "mitra demo clinic created in " << shown << "\n"
         << "  password for every demo account: " << kDemoPassword << "\n"
         << "  admin       admin@demo.mitra.example\n"
         << "  clinician   dr.okafor@demo.mitra.example    (odd-numbered patients)\n"
@@ -114,7 +128,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
         return 0;
     }
     ServeOptions serve;
-    serve.database = "sqlite:" + path.string();
+    serve.database = url;
     serve.host = options.host;
     serve.port = options.port;
     return Serve(serve, out);

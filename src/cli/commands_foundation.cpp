@@ -93,7 +93,7 @@ void AddFoundationCommands(CLI::App& app, int& exit_code) {
     demo->add_option("--patients", args->demo.patients)->check(CLI::Range(1, 1000));
     demo->add_option("--days", args->demo.days)->check(CLI::Range(1, 3650));
     demo->add_option("--listen", args->listen);
-    demo->add_option("--database", args->demo.database, "file for the demo (default var/demo.db)");
+    demo->add_option("--database", args->demo.database, "file for the demo (default var/demo.db), or an empty PostgreSQL database's URL");
     demo->add_flag("--no-serve", args->no_serve, "build the demo database and exit");
     demo->callback([args, &exit_code] {
         app::ParseListen(args->listen, args->demo.host, args->demo.port);

@@ -9,6 +9,8 @@
 //     verifies (`mitra audit verify`), and its log holds no patient id or e-mail address.
 //
 // Usage: node api_schema_fuzz.mjs [REQUESTS] [SEED]   (env MITRA_BIN: the mitra binary)
+// With MITRA_TEST_BACKEND=postgres the clinic lives in a fresh schema of $MITRA_TEST_PG_DSN
+// (made and dropped with psql); without that DSN the run is skipped.
 // A seed draws the same requests on every run; a failure prints the request and the answer.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -102,9 +104,27 @@ function generate(schema, ids, depth = 0) {
   }
 }
 
+const POSTGRES = process.env.MITRA_TEST_BACKEND === 'postgres';
+if (POSTGRES && !process.env.MITRA_TEST_PG_DSN) {
+  console.log('[  SKIPPED ] MITRA_TEST_PG_DSN is not set');
+  process.exit(0);
+}
+function psql(sql) {
+  const r = spawnSync('psql', ['-qAt', '-v', 'ON_ERROR_STOP=1', process.env.MITRA_TEST_PG_DSN, '-c', sql], {
+    encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
+  assert.equal(r.status, 0, `psql: ${r.stderr}`);
+}
+
 async function startServer() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mitra-api-fuzz-'));
-  const db = path.join(dir, 'fuzz.db');
+  let db = path.join(dir, 'fuzz.db');
+  let schema = null;
+  if (POSTGRES) {
+    schema = `api_fuzz_${process.pid}`;
+    psql(`CREATE SCHEMA ${schema}`);
+    const dsn = process.env.MITRA_TEST_PG_DSN;
+    db = `${dsn}${dsn.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
+  }
   const env = { ...process.env, MITRA_PASSWORD_HASH_COST: 'min' };  // test-only: fast sign-ins
   const demo = spawnSync(BIN, ['demo', '--no-serve', '--database', db, '--patients', '6', '--days', '14'],
     { encoding: 'utf8', env });
@@ -127,7 +147,7 @@ async function startServer() {
     });
     child.once('exit', (code) => reject(new Error(`mitra serve exited ${code}: ${log}`)));
   });
-  return { dir, db, password, child, url, log: () => log };
+  return { dir, db, schema, password, child, url, log: () => log };
 }
 
 const server = await startServer();
@@ -266,5 +286,6 @@ const log = server.log();
 for (const id of patientIds) assert.ok(!log.includes(id), 'a patient id appears in the server log');
 assert.ok(!/@demo\.mitra\.example/.test(log), 'an e-mail address appears in the server log');
 fs.rmSync(server.dir, { recursive: true, force: true });
-console.log(`api_schema_fuzz: ${REQUESTS} requests over ${steady.length} operations (seed ${SEED}), ` +
+if (server.schema) psql(`DROP SCHEMA ${server.schema} CASCADE`);
+console.log(`api_schema_fuzz${POSTGRES ? ' on PostgreSQL' : ''}: ${REQUESTS} requests over ${steady.length} operations (seed ${SEED}), ` +
   `${reached.size} reached with a 2xx; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);

@@ -78,5 +78,43 @@ TEST(AlertsEvaluate, RaisesFromStoredHistoryOnceAndExplainsWhy) {
     EXPECT_FALSE(rules.empty());
 }
 
+// `mitra demo --database postgresql://...` builds the same clinic in an empty PostgreSQL
+// database, and refuses (changing nothing) a database that already holds an organization.
+TEST(Demo, BuildsInAnEmptyPostgresDatabaseAndRefusesOneWithData) {
+    TempDir dir;
+    const std::string url = FreshDatabase(Backend::kPostgres, dir);
+    if (url.empty()) {
+        GTEST_SKIP() << "MITRA_TEST_PG_DSN is not set";
+    }
+    const auto demo = RunCli({"demo", "--patients", "6", "--days", "14", "--no-serve",
+                              "--database", url});
+    ASSERT_EQ(demo.exit_code, 0) << demo.err;
+    EXPECT_NE(demo.out.find("created in the PostgreSQL database"), std::string::npos) << demo.out;
+    EXPECT_EQ(demo.out.find(url), std::string::npos) << "the URL (it may hold a password) is shown";
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(demo.out, m, std::regex(R"(, (\d+) doses, )"))) << demo.out;
+    EXPECT_GT(std::stoi(m[1]), 0);
+
+    auto odd_patients = [&] {
+        Server server(url);
+        const auto login = HttpRequest(server.port(), "POST", "/api/v1/auth/login",
+                                       Json{{"email", "dr.okafor@demo.mitra.example"},
+                                            {"password", "demo-password-2026"}}.dump(),
+                                       JsonHeaders());
+        EXPECT_EQ(login.status, 200) << login.body;
+        const auto patients = HttpRequest(server.port(), "GET", "/api/v1/patients", {},
+                                          Bearer(login.json()["token"].get<std::string>()));
+        EXPECT_EQ(patients.status, 200) << patients.body;
+        return patients.json()["patients"].size();
+    };
+    EXPECT_EQ(odd_patients(), 3u);  // patients 1, 3 and 5 consent to dr. Okafor
+
+    const auto again = RunCli({"demo", "--patients", "6", "--days", "14", "--no-serve",
+                               "--database", url});
+    EXPECT_NE(again.exit_code, 0);
+    EXPECT_NE(again.err.find("the demo needs an empty database"), std::string::npos) << again.err;
+    EXPECT_EQ(odd_patients(), 3u);  // nothing was added or removed
+}
+
 }  // namespace
 }  // namespace mitra::testing
