@@ -13,10 +13,11 @@
 // (made and dropped with psql); without that DSN the run is skipped.
 // A seed draws the same requests on every run; a failure prints the request and the answer.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildDemo, serve } from '../lib/mitra_process.mjs';
 
 const REQUESTS = Number(process.argv[2] || 3000);
 const SEED = Number(process.argv[3] || 20261204);
@@ -125,29 +126,9 @@ async function startServer() {
     const dsn = process.env.MITRA_TEST_PG_DSN;
     db = `${dsn}${dsn.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
   }
-  const env = { ...process.env, MITRA_PASSWORD_HASH_COST: 'min' };  // test-only: fast sign-ins
-  const demo = spawnSync(BIN, ['demo', '--no-serve', '--database', db, '--patients', '6', '--days', '14'],
-    { encoding: 'utf8', env });
-  assert.equal(demo.status, 0, `mitra demo failed: ${demo.stderr}`);
-  const password = /password for every demo account:\s*(\S+)/.exec(demo.stdout)?.[1];
-  assert.ok(password, `no demo password in: ${demo.stdout}`);
-  const child = spawn(BIN, ['serve', '--database', db, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let log = '';
-  child.stderr.on('data', (d) => (log += d));
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`mitra serve did not start: ${log}`)), 20000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`mitra serve exited ${code}: ${log}`)));
-  });
-  return { dir, db, schema, password, child, url, log: () => log };
+  const password = buildDemo(BIN, db);
+  const { child, url, log } = await serve(BIN, db);
+  return { dir, db, schema, password, child, url, log };
 }
 
 const server = await startServer();

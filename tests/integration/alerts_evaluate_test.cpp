@@ -15,6 +15,9 @@
 namespace mitra::testing {
 namespace {
 
+constexpr const char* kDemoClinician = "dr.okafor@demo.mitra.example";
+constexpr const char* kDemoPassword = "demo-password-2026";
+
 TEST(AlertsEvaluate, RaisesFromStoredHistoryOnceAndExplainsWhy) {
     TempDir dir;
     const std::string path = (dir.path() / "demo.db").string();
@@ -49,12 +52,8 @@ TEST(AlertsEvaluate, RaisesFromStoredHistoryOnceAndExplainsWhy) {
 
     // Clinicians see them with the facts that triggered them and their sources.
     Server server(url);
-    const auto login = HttpRequest(server.port(), "POST", "/api/v1/auth/login",
-                                   Json{{"email", "dr.okafor@demo.mitra.example"},
-                                        {"password", "demo-password-2026"}}.dump(),
-                                   JsonHeaders());
-    ASSERT_EQ(login.status, 200) << login.body;
-    const std::string token = login.json()["token"];
+    const std::string token = Login(server.port(), kDemoClinician, kDemoPassword);
+    ASSERT_FALSE(token.empty());
     const auto patients = HttpRequest(server.port(), "GET", "/api/v1/patients", {}, Bearer(token));
     ASSERT_EQ(patients.status, 200);
     const Json patient_list = patients.json()["patients"];
@@ -97,13 +96,9 @@ TEST(Demo, BuildsInAnEmptyPostgresDatabaseAndRefusesOneWithData) {
 
     auto odd_patients = [&] {
         Server server(url);
-        const auto login = HttpRequest(server.port(), "POST", "/api/v1/auth/login",
-                                       Json{{"email", "dr.okafor@demo.mitra.example"},
-                                            {"password", "demo-password-2026"}}.dump(),
-                                       JsonHeaders());
-        EXPECT_EQ(login.status, 200) << login.body;
         const auto patients = HttpRequest(server.port(), "GET", "/api/v1/patients", {},
-                                          Bearer(login.json()["token"].get<std::string>()));
+                                          Bearer(Login(server.port(), kDemoClinician,
+                                                       kDemoPassword)));
         EXPECT_EQ(patients.status, 200) << patients.body;
         return patients.json()["patients"].size();
     };

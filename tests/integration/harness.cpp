@@ -329,9 +329,11 @@ Clinic CreateClinic(const std::string& database_url, int patients) {
     return clinic;
 }
 
-std::string Login(std::uint16_t port, const std::string& email) {
+std::string Login(std::uint16_t port, const std::string& email, const std::string& password) {
     const auto r = HttpRequest(port, "POST", "/api/v1/auth/login",
-                               Json{{"email", email}, {"password", kPassword}}.dump(),
+                               Json{{"email", email},
+                                    {"password", password.empty() ? kPassword : password}}
+                                   .dump(),
                                {{"Content-Type", "application/json"}});
     EXPECT_EQ(r.status, 200) << r.body;
     if (r.status != 200) {

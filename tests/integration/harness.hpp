@@ -97,8 +97,9 @@ struct Clinic {
 /// Creates the clinic's accounts with `mitra org add` / `mitra user add`.
 Clinic CreateClinic(const std::string& database_url, int patients = 3);
 
-/// Signs in and returns the bearer token (asserts success).
-std::string Login(std::uint16_t port, const std::string& email);
+/// Signs in and returns the bearer token (asserts success); `password` defaults to the one
+/// CreateClinic gives every account.
+std::string Login(std::uint16_t port, const std::string& email, const std::string& password = {});
 
 std::map<std::string, std::string> Bearer(const std::string& token);
 std::map<std::string, std::string> JsonHeaders(const std::string& token = {});

@@ -1,12 +1,12 @@
 // Test harness: a real `mitra serve` on a temp database (demo clinic) and Debian's Chromium driven
 // by playwright-core. Never downloads a browser.
-import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { buildDemo, serve } from '../../lib/mitra_process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..', '..', '..');
@@ -57,28 +57,8 @@ export async function startServer({ patients = 6, days = 14 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mitra-e2e-'));
   const db = path.join(dir, 'e2e.db');
   const bin = mitraBin();
-  // Test-only: the cheapest Argon2id parameters, so a 1,000-patient clinic builds in seconds.
-  const env = { ...process.env, MITRA_PASSWORD_HASH_COST: 'min' };
-  const demo = spawnSync(bin, ['demo', '--no-serve', '--database', db, '--patients', String(patients), '--days', String(days)], { encoding: 'utf8', env });
-  if (demo.status !== 0) throw new Error(`mitra demo failed: ${demo.stderr}`);
-  const password = /password for every demo account:\s*(\S+)/.exec(demo.stdout)?.[1];
-  if (!password) throw new Error(`no demo password in: ${demo.stdout}`);
-  const child = spawn(bin, ['serve', '--database', db, '--listen', '127.0.0.1:0', '--web-root', WEB_DIST], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`mitra serve did not start: ${out} ${stderr}`)), 20000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`mitra serve exited ${code}: ${stderr}`)));
-  });
+  const password = buildDemo(bin, db, { patients, days });
+  const { child, url } = await serve(bin, db, ['--web-root', WEB_DIST]);
   const server = {
     url,
     db,
