@@ -46,7 +46,6 @@ int Demo(const DemoOptions& options, std::ostream& out) {
     const bool postgres = where.kind == storage::DatabaseUrl::Kind::kPostgres;
     // SQLite: the demo file is made anew. PostgreSQL: nothing is ever dropped; the database
     // (or its schema on the search_path) must hold no clinic yet.
-    const std::string url = postgres ? where.target : "sqlite:" + where.target;
     const std::string shown = postgres ? "the PostgreSQL database" : where.target;
     if (!postgres) {
         const std::filesystem::path path(where.target);
@@ -60,7 +59,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
     ClinicalDemoSummary clinical;
     int alerts = 0;
     {
-        auto db = storage::OpenStorage(url, {});
+        auto db = storage::OpenStorage(options.database, {});
         auto uow = db->Begin(core::TxMode::kWrite);
         if (!uow->Organizations().List().empty()) {
             throw ValidationError("database",
@@ -128,7 +127,7 @@ int Demo(const DemoOptions& options, std::ostream& out) {
         return 0;
     }
     ServeOptions serve;
-    serve.database = url;
+    serve.database = options.database;
     serve.host = options.host;
     serve.port = options.port;
     return Serve(serve, out);
