@@ -612,6 +612,9 @@ HttpResponse TaperToday(RequestContext& ctx) {
     }
     Json out = {{"plan_id", record->id},
                 {"date", core::FormatDate(today)},
+                // A plan approved to start later has no target yet: the client says when.
+                {"start_date", plan.schedule.empty() ? Json(nullptr)
+                                                     : Json(core::FormatDate(first))},
                 {"target_mitragynine_mg", target ? Json(*target) : Json(nullptr)},
                 {"target_amount_g", nullptr},
                 {"current_product", CurrentProductJson(current)},
@@ -720,8 +723,22 @@ void AddSupervisionRoutes(Router& router) {
                  s::Obj({{"taper_plans", s::Array(PlanSchema())}}, {}, false)}});
     router.Add({"GET", "/api/v1/patients/{pid}/taper/today", Access::kSignedIn, TaperToday,
                 {"Today's target of the active plan in mg mitragynine and g of the current "
-                 "product, adherence so far, hold state (404 without an active plan)",
-                 "taper", nullptr, s::AnyObject()}});
+                 "product, adherence so far, hold state (404 without an active plan). `date` is "
+                 "the patient's today in their time zone; before the plan's `start_date` the "
+                 "target is null",
+                 "taper", nullptr,
+                 s::Obj({{"plan_id", s::Str("uuid")},
+                         {"date", s::Str("date")},
+                         {"start_date", s::Nullable(s::Str("date"))},
+                         {"target_mitragynine_mg", s::Nullable(s::Num())},
+                         {"target_amount_g", s::Nullable(s::Num())},
+                         {"taken_today_mitragynine_mg", s::Nullable(s::Num())},
+                         {"on_hold", s::Bool()},
+                         {"holds", s::Array(s::AnyObject())},
+                         {"current_product", s::AnyObject()},
+                         {"adherence", s::AnyObject()}},
+                        {"plan_id", "date", "start_date", "target_mitragynine_mg", "on_hold"},
+                        false)}});
     router.Add({"GET", "/api/v1/taper-plans/{id}", Access::kSignedIn, GetPlan,
                 {"One taper plan with its schedule (holds applied)", "taper", nullptr,
                  PlanSchema()}});

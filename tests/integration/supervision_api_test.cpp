@@ -401,6 +401,7 @@ TEST_F(SupervisionApi, TaperPlanDraftApproveVersionAndToday) {
     EXPECT_NEAR(today.json()["target_mitragynine_mg"].get<double>(), 27.0, 1e-9);
     EXPECT_NEAR(today.json()["target_amount_g"].get<double>(), 1.8, 1e-9);
     EXPECT_EQ(today.json()["on_hold"], false);
+    EXPECT_EQ(today.json()["start_date"], Date(0));
 
     auto preview = Call(world->clin0, "GET", "/api/v1/taper-plans/" + id + "/preview?days=14");
     ASSERT_EQ(preview.status, 200) << preview.body;
@@ -417,6 +418,22 @@ TEST_F(SupervisionApi, TaperPlanDraftApproveVersionAndToday) {
     auto stopped = Call(Token(2), "POST", "/api/v1/taper-plans/" + id + "/stop");
     EXPECT_EQ(stopped.status, 200) << stopped.body;
     EXPECT_EQ(Call(Token(2), "GET", PatientPath(2, "/taper/today")).status, 404);
+
+    // A plan approved to start tomorrow is active but has no target today: the answer says
+    // when it starts instead of inventing a target.
+    auto later = Call(world->clin0, "POST", PatientPath(2, "/taper-plans"),
+                      {{"method", "linear"}, {"step_percent", 10}, {"interval_days", 7},
+                       {"start_date", Date(1)}});
+    ASSERT_EQ(later.status, 201) << later.body;
+    const std::string later_id = later.json()["id"];
+    ASSERT_EQ(Call(world->clin0, "POST", "/api/v1/taper-plans/" + later_id + "/approve").status,
+              200);
+    ASSERT_EQ(Call(Token(2), "POST", "/api/v1/taper-plans/" + later_id + "/activate").status, 200);
+    auto not_yet = Call(Token(2), "GET", PatientPath(2, "/taper/today"));
+    ASSERT_EQ(not_yet.status, 200) << not_yet.body;
+    EXPECT_TRUE(not_yet.json()["target_mitragynine_mg"].is_null()) << not_yet.body;
+    EXPECT_EQ(not_yet.json()["start_date"], Date(1));
+    EXPECT_EQ(not_yet.json()["date"], Date(0));
 }
 
 TEST_F(SupervisionApi, AdaptiveHoldStartsAndResumes) {
