@@ -99,6 +99,13 @@ export function formatDateTime(iso: string): string {
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** A calendar date (YYYY-MM-DD) in words, e.g. "Tuesday, 8 December 2026" (no time zone shift). */
+export function formatCalendarDate(date: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  if (Number.isNaN(d.getTime())) return date;
+  return d.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
 export function formatNumber(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   return v.toLocaleString(undefined, { maximumFractionDigits: digits });
@@ -110,10 +117,26 @@ export function localInputValue(d: Date = new Date()): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-export function todayIso(): string {
-  const d = new Date();
+/** The calendar date (YYYY-MM-DD) of an instant in an IANA time zone; the device's without one. */
+export function localDate(iso: string, timeZone?: string): string {
+  const d = new Date(iso);
+  if (timeZone) {
+    try {
+      return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+    } catch {
+      /* unknown zone: fall back to the device's */
+    }
+  }
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/**
+ * Today's date in `timeZone` (the patient's, for anything on the patient's calendar: a
+ * clinician may be a day ahead or behind), else on the device.
+ */
+export function todayIso(timeZone?: string): string {
+  return localDate(new Date().toISOString(), timeZone);
 }
 
 export function Field(props: { label: string; id: string; hint?: string; children: JSX.Element }) {

@@ -103,8 +103,11 @@ export const EMAILS = {
   patient: (n) => `patient${String(n).padStart(2, '0')}@demo.mitra.example`,
 };
 
-/** A fresh browser with its own --user-data-dir (own storage, own network state). */
-export async function newBrowser({ width = 390, height = 844 } = {}) {
+/**
+ * A fresh browser with its own --user-data-dir (own storage, own network state); `timezoneId`
+ * (IANA) sets the device's time zone, as for a clinician far from the patient.
+ */
+export async function newBrowser({ width = 390, height = 844, timezoneId } = {}) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mitra-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -113,6 +116,7 @@ export async function newBrowser({ width = 390, height = 844 } = {}) {
     viewport: { width, height },
     serviceWorkers: 'allow',
     reducedMotion: 'reduce',
+    ...(timezoneId ? { timezoneId } : {}),
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const cspErrors = [];

@@ -267,11 +267,17 @@ describe('clinical', () => {
 
   test('clinician builds, previews and approves a taper; the patient sees today\u2019s target', async (t) => {
     if (skipTaper) return t.skip('blocked: POST /api/v1/patients/{pid}/taper-plans not in this build');
-    const clinician = await newBrowser({ width: 1280, height: 1000 });
+    // The clinician's device is at UTC+14, so on most hours of the day its date is not the
+    // patient's: the plan's dates must still be on the patient's calendar.
+    const clinician = await newBrowser({ width: 1280, height: 1000, timezoneId: 'Pacific/Kiritimati' });
     const b = await newBrowser();
     try {
       await signIn(clinician.page, server, EMAILS.clinicianOdd);
       await clinician.page.getByTestId('panel').getByRole('link', { name: 'Demo patient 3', exact: true }).click();
+      const zoneLine = await clinician.page.getByText(/^Time zone /).textContent();
+      const zone = zoneLine.match(/Time zone ([A-Za-z_/+-]+)/)[1];
+      const patientToday = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+      assert.equal(await clinician.page.getByLabel('Start date').inputValue(), patientToday, `the default start is the patient's today in ${zone}`);
       await clinician.page.getByRole('radio', { name: /Percent of current/ }).check();
       await clinician.page.getByLabel('Step (%)').fill('10');
       await clinician.page.getByLabel('Days between steps').fill('7');
@@ -291,6 +297,20 @@ describe('clinical', () => {
       assert.match(text, /\d+(\.\d+)? mg mitragynine/);
       await assertAccessible(b.page, 'today with taper target');
       await shot(b.page, 'patient-taper-target');
+
+      // A plan approved to start tomorrow (the patient's tomorrow): the patient is told when it
+      // starts, not shown an empty target.
+      const tomorrow = new Date(Date.parse(`${patientToday}T12:00:00Z`) + 86400000).toISOString().slice(0, 10);
+      await clinician.page.getByLabel('Start date').fill(tomorrow);
+      await clinician.page.getByRole('button', { name: 'Preview plan' }).click();
+      await clinician.page.getByRole('heading', { name: /^Preview: .*\(draft\)$/ }).waitFor({ timeout: 30000 });
+      await clinician.page.getByRole('button', { name: 'Approve and start this plan' }).click();
+      await clinician.page.getByText(/Plan approved and started\. It begins on/).waitFor();
+      await b.page.reload();
+      const notStarted = b.page.getByTestId('taper-not-started');
+      await notStarted.waitFor({ timeout: 30000 });
+      assert.match(await notStarted.textContent(), /starts on .*2\d{3}/);
+      await assertAccessible(b.page, 'today with a taper plan starting tomorrow');
     } finally {
       await clinician.close();
       await b.close();

@@ -301,7 +301,8 @@ export function ClinicianPatientPage(props: { pid: string }) {
             </select>
           </div>
           <PatientCharts pid={props.pid} days={days} />
-          <TaperBuilder pid={props.pid} />
+          {/* Rendered once the patient is known: the plan's dates are on the patient's calendar. */}
+          {p && <TaperBuilder pid={props.pid} timeZone={p.timezone} />}
         </div>
       </div>
     </>

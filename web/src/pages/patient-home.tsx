@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Alert, ApiError, Dose, Patient, Product, get } from '../api';
 import { OutboxItem, discard, enqueue, onSent, sync } from '../outbox';
 import { uuidv7 } from '../uuid';
-import { Card, Link, PageTitle, describeError, formatDateTime, formatNumber, useLoad } from '../ui';
+import { Card, Link, PageTitle, describeError, formatDateTime, formatNumber, localDate, useLoad } from '../ui';
 import { describeDose, loadProducts, loadRecentDoses } from './dose-log';
 import { TodayTarget, loadTaperToday } from './taper-view';
 
@@ -143,17 +143,4 @@ export function PatientHome(props: { pid: string; pending: OutboxItem[] }) {
       ) : null}
     </>
   );
-}
-
-export function localDate(iso: string, timeZone?: string): string {
-  const d = new Date(iso);
-  if (timeZone) {
-    try {
-      return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-    } catch {
-      /* unknown zone: fall back to the device's */
-    }
-  }
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }

@@ -49,7 +49,7 @@ export function VisitSummaryPage(props: { pid: string }) {
           </li>
           {plan && (
             <li>
-              Taper ({plan.method}): today's target {formatNumber(targetFor(plan, todayIso())?.target_mitragynine_mg)} mg
+              Taper ({plan.method}): today's target {formatNumber(targetFor(plan, todayIso(patient.data?.timezone))?.target_mitragynine_mg)} mg
             </li>
           )}
         </ul>

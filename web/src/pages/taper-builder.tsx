@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { ApiError, TaperPlan, get, post } from '../api';
 import { Chart } from '../charts';
-import { Card, describeError, formatNumber, todayIso, useLoad } from '../ui';
+import { Card, describeError, formatCalendarDate, formatNumber, todayIso, useLoad } from '../ui';
 import { listPlans, targetFor } from './taper-view';
 
 const METHODS = [
@@ -97,10 +97,11 @@ function regimenOf(plan: TaperPlan) {
   return { regimen, times };
 }
 
-export function TaperBuilder(props: { pid: string }) {
+/** `timeZone`: the patient's, whose calendar the plan's dates are on. */
+export function TaperBuilder(props: { pid: string; timeZone?: string }) {
   const plans = useLoad(() => listPlans(props.pid), [props.pid]);
   const [method, setMethod] = useState<string>('proportional');
-  const [startDate, setStartDate] = useState(todayIso());
+  const [startDate, setStartDate] = useState(() => todayIso(props.timeZone));
   const [stepPercent, setStepPercent] = useState('10');
   const [intervalDays, setIntervalDays] = useState('7');
   const [startMg, setStartMg] = useState('');
@@ -158,8 +159,16 @@ export function TaperBuilder(props: { pid: string }) {
       } catch (err) {
         if (!(err instanceof ApiError && err.missing)) throw err;
       }
-      setDraft(plan && plan.schedule ? plan : { ...draft, status: 'approved' });
-      setMessage({ ok: true, text: 'Plan approved and started. The patient sees today\u2019s target from now on.' });
+      const started = plan && plan.schedule ? plan : { ...draft, status: 'approved' };
+      setDraft(started);
+      const first = [...started.schedule].sort((a, b) => a.date.localeCompare(b.date))[0]?.date;
+      setMessage({
+        ok: true,
+        text:
+          first && first > todayIso(props.timeZone)
+            ? `Plan approved and started. It begins on ${formatCalendarDate(first)} on the patient\u2019s calendar; the patient sees its targets from that day.`
+            : 'Plan approved and started. The patient sees today\u2019s target from now on.',
+      });
       plans.reload();
     } catch (err) {
       setMessage({ ok: false, text: describeError(err) });
@@ -176,7 +185,7 @@ export function TaperBuilder(props: { pid: string }) {
         <>
           {current && (
             <p data-testid="current-plan">
-              In force: {current.method} plan, today {formatNumber(targetFor(current, todayIso())?.target_mitragynine_mg)} mg mitragynine.
+              In force: {current.method} plan, today {formatNumber(targetFor(current, todayIso(props.timeZone))?.target_mitragynine_mg)} mg mitragynine.
             </p>
           )}
           <form onSubmit={preview} class="taper-form">
@@ -196,7 +205,10 @@ export function TaperBuilder(props: { pid: string }) {
             <div class="row">
               <div class="field">
                 <label for="taper-start">Start date</label>
-                <input id="taper-start" type="date" value={startDate} onInput={(e) => setStartDate(e.currentTarget.value)} />
+                <input id="taper-start" type="date" aria-describedby="taper-start-hint" value={startDate} onInput={(e) => setStartDate(e.currentTarget.value)} />
+                <p class="hint" id="taper-start-hint">
+                  On the patient’s calendar{props.timeZone ? ` (${props.timeZone})` : ''}.
+                </p>
               </div>
               <div class="field">
                 <label for="taper-step">Step (%)</label>

@@ -1,5 +1,5 @@
 import { ApiError, TaperPlan, get } from '../api';
-import { Card, formatNumber } from '../ui';
+import { Card, formatCalendarDate, formatNumber } from '../ui';
 
 export async function listPlans(pid: string): Promise<TaperPlan[]> {
   const r = await get<{ taper_plans?: TaperPlan[]; plans?: TaperPlan[] }>(`/patients/${pid}/taper-plans`);
@@ -16,8 +16,10 @@ export function targetFor(plan: TaperPlan, date: string) {
 /** GET /patients/{pid}/taper/today: the active plan's target for the patient's today. */
 export interface TaperToday {
   date: string;
+  /** The plan's first day; before it there is no target (null). */
+  start_date?: string | null;
   plan_id: string;
-  target_mitragynine_mg: number;
+  target_mitragynine_mg: number | null;
   target_amount_g?: number | null;
   taken_today_mitragynine_mg?: number | null;
   on_hold?: boolean;
@@ -38,13 +40,27 @@ export async function loadTaperToday(pid: string, signal?: AbortSignal): Promise
 export function TodayTarget(props: { today: TaperToday | null; error: unknown; todayMg: number }) {
   if (props.error || !props.today) return null; // no plan, or not offered by this server
   const t = props.today;
+  if (t.target_mitragynine_mg == null) {
+    // An approved plan that starts later: say when, rather than show an empty target.
+    const later = t.start_date && t.start_date > t.date;
+    return (
+      <Card title="Today's taper target" id="taper-target">
+        <p data-testid="taper-not-started">
+          {later
+            ? `Your taper plan starts on ${formatCalendarDate(t.start_date as string)}; its first daily target appears here that day.`
+            : 'Your taper plan has no target for today. Ask your clinician.'}
+        </p>
+      </Card>
+    );
+  }
+  const target = t.target_mitragynine_mg;
   const taken = t.taken_today_mitragynine_mg ?? props.todayMg;
-  const within = taken <= t.target_mitragynine_mg + 1e-9;
+  const within = taken <= target + 1e-9;
   const a = t.adherence;
   return (
     <Card title="Today's taper target" id="taper-target">
       <p class="big-number" data-testid="taper-target">
-        {formatNumber(t.target_mitragynine_mg)} mg mitragynine
+        {formatNumber(target)} mg mitragynine
         {t.target_amount_g ? (
           <span class="muted">
             {' '}
@@ -54,7 +70,7 @@ export function TodayTarget(props: { today: TaperToday | null; error: unknown; t
       </p>
       {t.on_hold && <p class="note">Your plan is paused for now: stay at this amount until your clinician or the plan moves on.</p>}
       <label for="adherence">Taken so far today: {formatNumber(taken)} mg</label>
-      <meter id="adherence" min={0} max={Math.max(t.target_mitragynine_mg, taken, 1)} optimum={0} high={t.target_mitragynine_mg} value={taken}>
+      <meter id="adherence" min={0} max={Math.max(target, taken, 1)} optimum={0} high={target} value={taken}>
         {formatNumber(taken)} mg
       </meter>
       <p class={within ? 'note ok' : 'note warn'}>
