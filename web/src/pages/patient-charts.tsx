@@ -4,10 +4,11 @@ import { Chart } from '../charts';
 import { Card, describeError, formatNumber, useLoad } from '../ui';
 
 export async function loadTimeline(pid: string, days: number, signal?: AbortSignal): Promise<Timeline> {
+  // Instants, not dates: the server takes each one's day on the patient's calendar, so the last
+  // day is the patient's today wherever this device is (a UTC date is a day off east or west).
   const to = new Date();
-  const from = new Date(Date.now() - (days - 1) * 86400000);
-  const d = (x: Date) => x.toISOString().slice(0, 10);
-  return get<Timeline>(`/patients/${pid}/timeline${qs({ from: d(from), to: d(to) })}`, signal);
+  const from = new Date(to.getTime() - (days - 1) * 86400000);
+  return get<Timeline>(`/patients/${pid}/timeline${qs({ from: from.toISOString(), to: to.toISOString() })}`, signal);
 }
 
 interface ExposureWithBand extends Exposure {
