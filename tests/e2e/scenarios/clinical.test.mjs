@@ -228,6 +228,31 @@ describe('clinical', () => {
     }
   });
 
+  test('the charts end on the patient\u2019s today, whose date is not UTC\u2019s', async (t) => {
+    if (!(await server.has('GET', '/api/v1/patients/{pid}/timeline'))) return t.skip('blocked: GET /api/v1/patients/{pid}/timeline not in this build');
+    // A zone whose date differs from UTC's right now: UTC+14 from 10:00 UTC, else UTC-11.
+    const zone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+    const dateIn = (tz) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const patientToday = dateIn(zone);
+    assert.notEqual(patientToday, dateIn('UTC'), 'the test needs a patient whose date is not UTC\u2019s');
+    const me = await server.login(EMAILS.patient(1));
+    const pid = me.user.patient_id;
+    const before = (await server.api('GET', `/patients/${pid}`, me.token)).body.timezone;
+    assert.equal((await server.api('PATCH', `/patients/${pid}`, me.token, { timezone: zone })).status, 200);
+    const clinician = await newBrowser({ width: 1280, height: 1000 });
+    try {
+      await signIn(clinician.page, server, EMAILS.clinicianOdd);
+      await go(clinician.page, `/c/patients/${pid}`);
+      const chart = clinician.page.locator('[role="img"][aria-label^="Daily doses over"]');
+      await chart.waitFor({ timeout: 30000 });
+      const label = await chart.getAttribute('aria-label');
+      assert.ok(label.includes(`latest day ${patientToday}:`), `the dose chart ends on ${patientToday} in ${zone}: ${label}`);
+    } finally {
+      await clinician.close();
+      await server.api('PATCH', `/patients/${pid}`, me.token, { timezone: before });
+    }
+  });
+
   test('printable visit summary: one page for the last 30 days', async (t) => {
     if (!(await server.has('GET', '/api/v1/patients/{pid}/timeline'))) return t.skip('blocked: GET /api/v1/patients/{pid}/timeline not in this build');
     const clinician = await newBrowser({ width: 1280, height: 1000 });
