@@ -6,6 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { EMAILS, go, newBrowser, shot, signIn, startServer } from '../lib/harness.mjs';
 import { assertAccessible } from '../lib/axe.mjs';
 
+/** Today's date (YYYY-MM-DD) in an IANA time zone. */
+const todayIn = (timeZone) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+
 async function tabTo(page, selector, { back = false, max = 60 } = {}) {
   for (let i = 0; i < max; i++) {
     await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
@@ -232,9 +235,8 @@ describe('clinical', () => {
     if (!(await server.has('GET', '/api/v1/patients/{pid}/timeline'))) return t.skip('blocked: GET /api/v1/patients/{pid}/timeline not in this build');
     // A zone whose date differs from UTC's right now: UTC+14 from 10:00 UTC, else UTC-11.
     const zone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
-    const dateIn = (tz) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-    const patientToday = dateIn(zone);
-    assert.notEqual(patientToday, dateIn('UTC'), 'the test needs a patient whose date is not UTC\u2019s');
+    const patientToday = todayIn(zone);
+    assert.notEqual(patientToday, todayIn('UTC'), 'the test needs a patient whose date is not UTC\u2019s');
     const me = await server.login(EMAILS.patient(1));
     const pid = me.user.patient_id;
     const before = (await server.api('GET', `/patients/${pid}`, me.token)).body.timezone;
@@ -301,7 +303,7 @@ describe('clinical', () => {
       await clinician.page.getByTestId('panel').getByRole('link', { name: 'Demo patient 3', exact: true }).click();
       const zoneLine = await clinician.page.getByText(/^Time zone /).textContent();
       const zone = zoneLine.match(/Time zone ([A-Za-z_/+-]+)/)[1];
-      const patientToday = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+      const patientToday = todayIn(zone);
       assert.equal(await clinician.page.getByLabel('Start date').inputValue(), patientToday, `the default start is the patient's today in ${zone}`);
       await clinician.page.getByRole('radio', { name: /Percent of current/ }).check();
       await clinician.page.getByLabel('Step (%)').fill('10');

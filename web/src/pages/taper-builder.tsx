@@ -161,7 +161,7 @@ export function TaperBuilder(props: { pid: string; timeZone?: string }) {
       }
       const started = plan && plan.schedule ? plan : { ...draft, status: 'approved' };
       setDraft(started);
-      const first = [...started.schedule].sort((a, b) => a.date.localeCompare(b.date))[0]?.date;
+      const first = started.schedule[0]?.date; // the schedule is in date order
       setMessage({
         ok: true,
         text:

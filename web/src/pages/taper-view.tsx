@@ -42,12 +42,12 @@ export function TodayTarget(props: { today: TaperToday | null; error: unknown; t
   const t = props.today;
   if (t.target_mitragynine_mg == null) {
     // An approved plan that starts later: say when, rather than show an empty target.
-    const later = t.start_date && t.start_date > t.date;
+    const later = t.start_date && t.start_date > t.date ? t.start_date : null;
     return (
       <Card title="Today's taper target" id="taper-target">
         <p data-testid="taper-not-started">
           {later
-            ? `Your taper plan starts on ${formatCalendarDate(t.start_date as string)}; its first daily target appears here that day.`
+            ? `Your taper plan starts on ${formatCalendarDate(later)}; its first daily target appears here that day.`
             : 'Your taper plan has no target for today. Ask your clinician.'}
         </p>
       </Card>
