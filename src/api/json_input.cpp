@@ -25,7 +25,24 @@ bool IsJsonContentType(const HttpRequest& request) {
     media.erase(std::remove_if(media.begin(), media.end(),
                                [](unsigned char c) { return std::isspace(c) != 0; }),
                 media.end());
-    return media == "application/json" || (media.size() > 5 && media.ends_with("+json"));
+    if (media != "application/json" && !(media.size() > 5 && media.ends_with("+json"))) {
+        return false;
+    }
+    // JSON is UTF-8 (RFC 8259 §8.1): a charset parameter, if given, must say so.
+    std::size_t at = semicolon;
+    while (at != std::string::npos) {
+        const auto next = value.find(';', at + 1);
+        std::string parameter = value.substr(at + 1, next == std::string::npos ? next : next - at - 1);
+        parameter.erase(std::remove_if(parameter.begin(), parameter.end(),
+                                       [](unsigned char c) { return std::isspace(c) != 0 || c == '"'; }),
+                        parameter.end());
+        if (parameter.starts_with("charset=") && parameter != "charset=utf-8" &&
+            parameter != "charset=utf8") {
+            return false;
+        }
+        at = next;
+    }
+    return true;
 }
 
 const char* TypeName(const Json& value) {
@@ -46,7 +63,7 @@ const char* TypeName(const Json& value) {
 
 Json ParseJsonObject(const HttpRequest& request) {
     if (!IsJsonContentType(request)) {
-        throw Error(ErrorCode::kUnsupportedMediaType, "the body must be application/json",
+        throw Error(ErrorCode::kUnsupportedMediaType, "the body must be application/json in UTF-8",
                     "content-type");
     }
     Json body;
