@@ -2,6 +2,7 @@
 // Commands that create something print one JSON line on stdout; errors go to stderr with a
 // non-zero exit.
 
+#include <csignal>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -9,6 +10,9 @@
 
 int main(int argc, char** argv) {
     using namespace mitra;
+    // A write past the file-size limit (ulimit -f) fails as an I/O error, which the storage
+    // layer reports and survives, instead of killing the process.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"mitra: supervised kratom-assisted recovery and tapering"};
     app.require_subcommand(1);
     int exit_code = 0;

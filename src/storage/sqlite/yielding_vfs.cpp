@@ -16,6 +16,7 @@ namespace mitra::storage::sqlite {
 namespace {
 
 constexpr const char* kName = "mitra-yielding";
+constexpr int kWalWriteLock = 0;  // the shared-memory lock slot of a WAL write (WAL_WRITE_LOCK)
 
 sqlite3_vfs* g_base = nullptr;  // the default VFS this one wraps
 sqlite3_vfs g_vfs{};
@@ -29,7 +30,12 @@ thread_local int t_writes = 0;  // writes since this thread last yielded
 struct Pending {
     sqlite3_int64 offset = 0;
     std::vector<unsigned char> bytes;
-    int error = SQLITE_OK;  // a failed write: every later call on the file fails with it
+    // A failed write: every later call on the file fails with it, so that SQLite learns of it
+    // (it was told the write succeeded) and abandons the transaction. Cleared when the
+    // connection drops the WAL write lock (ShmLock): the transaction is over, and a later one
+    // writes its frames again from the WAL index, which the failed one never reached (at
+    // synchronous=FULL, which every mitra connection sets, a commit's fsync comes first).
+    int error = SQLITE_OK;
 };
 
 /// Our file: the base VFS's file follows it in the same allocation (szOsFile covers both).
@@ -175,8 +181,17 @@ int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
     // and rolled back must not write them late, over frames another connection has since
     // written at the same place.
     if (File* wal = Our(f)->wal; wal != nullptr) {
-        if (const int rc = Flush(&wal->base); rc != SQLITE_OK) {
-            return rc;
+        const int rc = Flush(&wal->base);
+        if ((flags & SQLITE_SHM_UNLOCK) == 0) {
+            if (rc != SQLITE_OK) {
+                return rc;
+            }
+        } else if (offset <= kWalWriteLock && kWalWriteLock < offset + n) {
+            // A lock is always dropped, failed write or not: a write lock kept would stop every
+            // connection in every process from writing until this one closed (a full disk, once
+            // freed, would not be written to again). What the failed flush held is lost with
+            // the transaction it belonged to.
+            wal->pending->error = SQLITE_OK;
         }
     }
     return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
@@ -187,7 +202,7 @@ void ShmBarrier(sqlite3_file* f) {
     // in the WAL file before any other connection can see them, whatever `synchronous` says
     // (at FULL the commit's fsync has written them already).
     if (File* wal = Our(f)->wal; wal != nullptr) {
-        (void)Flush(&wal->base);  // if it fails, every later call on the WAL file fails
+        (void)Flush(&wal->base);  // if it fails, later calls on the WAL file fail (see Pending)
     }
     Real(f)->pMethods->xShmBarrier(Real(f));
 }
