@@ -1,0 +1,93 @@
+// A full disk on SQLite: writes fail with 503 and change nothing, no lock is held meanwhile, no
+// acknowledged write is lost, and writing resumes by itself once the disk has room. (PostgreSQL's
+// outage counterpart is postgres_outage_test.cpp.)
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "harness.hpp"
+
+namespace mitra::testing {
+namespace {
+
+// A full disk, made here with the server's file-size limit (prlimit(2) from outside; SQLite then
+// sees its WAL writes fail as they would on ENOSPC): writes get 503 and change nothing, the
+// server holds no lock meanwhile (another process writes), no acknowledged write is lost, and
+// once the files may grow again the server writes again without a restart.
+TEST(StorageFaults, AFullDiskFailsWritesWith503AndWritingResumesWhenThereIsRoom) {
+    TempDir dir;
+    Clinic clinic = CreateClinic("sqlite:" + (dir.path() / "full.db").string(), 1);
+    Server server(clinic.database_url);
+    const std::string admin = Login(server.port(), "admin@test.example");
+    std::set<std::string> acknowledged;
+    int next = 0;
+    auto add_user = [&] {
+        const std::string email = "disk-" + std::to_string(next++) + "@test.example";
+        const auto r = HttpRequest(
+            server.port(), "POST", "/api/v1/users",
+            Json{{"email", email}, {"password", "long-enough-1"}, {"role", "patient"}}.dump(),
+            JsonHeaders(admin));
+        if (r.status == 201) {
+            acknowledged.insert(email);
+        }
+        return r;
+    };
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(add_user().status, 201);
+    }
+
+    // No file of the server may grow past 8 KiB: a WAL commit is several 4 KiB frames.
+    rlimit before{};
+    ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
+    const rlimit full{8192, before.rlim_max};
+    ASSERT_EQ(prlimit(server.pid(), RLIMIT_FSIZE, &full, nullptr), 0) << std::strerror(errno);
+    int refused = 0;
+    for (int i = 0; i < 40 && refused < 3; ++i) {
+        const auto r = add_user();
+        if (r.status != 201) {
+            ASSERT_EQ(r.status, 503) << r.body;
+            EXPECT_EQ(r.json()["error"]["code"], "unavailable") << r.body;
+            ++refused;
+        }
+    }
+    ASSERT_EQ(refused, 3) << "the file-size limit did not fail the server's writes";
+    EXPECT_EQ(HttpRequest(server.port(), "GET", "/healthz").status, 200);
+
+    // Meanwhile the database is not locked: another process (not limited) writes at once.
+    const auto other = RunCli({"user", "add", "--database", clinic.database_url, "--org",
+                               clinic.org_id, "--role", "patient", "--email",
+                               "other-process@test.example", "--password-stdin"},
+                              std::string(kPassword) + "\n");
+    EXPECT_EQ(other.exit_code, 0) << other.err;
+
+    // Room again: the very next write is stored.
+    ASSERT_EQ(prlimit(server.pid(), RLIMIT_FSIZE, &before, nullptr), 0) << std::strerror(errno);
+    for (int i = 0; i < 3; ++i) {
+        const auto r = add_user();
+        EXPECT_EQ(r.status, 201) << "write " << i << " after the disk has room: " << r.body;
+    }
+
+    const auto users = HttpRequest(server.port(), "GET", "/api/v1/users", {}, Bearer(admin));
+    ASSERT_EQ(users.status, 200) << users.body.substr(0, 300);
+    std::set<std::string> stored;
+    const Json listed = users.json();
+    for (const auto& u : listed["users"]) {
+        stored.insert(u["email"]);
+    }
+    for (const auto& email : acknowledged) {
+        EXPECT_EQ(stored.count(email), 1u) << "acknowledged write lost: " << email;
+    }
+    EXPECT_EQ(stored.count("other-process@test.example"), 1u);
+    EXPECT_EQ(stored.size(), acknowledged.size() + 1 + clinic.emails.size())
+        << "a refused write was stored";
+    EXPECT_EQ(server.Stop(), 0);
+    const auto verify = RunCli({"audit", "verify", "--database", clinic.database_url});
+    EXPECT_EQ(verify.exit_code, 0) << verify.err;
+}
+
+}  // namespace
+}  // namespace mitra::testing
