@@ -1,15 +1,21 @@
 #include "api/dispatcher.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "api/accounts.hpp"
 #include "api/alerting.hpp"
 #include "api/json_input.hpp"
 #include "api/routes.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/time.hpp"
 
 namespace mitra::api {
 namespace {
@@ -27,6 +33,30 @@ std::optional<std::string> BearerToken(const HttpRequest& request) {
         return std::string();  // present but malformed
     }
     return value.substr(kPrefix.size());
+}
+
+/// Says why requests get 503 (the database's own words: a full disk, a refused connection), at
+/// most once a second, with how many more did since the last line. Storage messages name no
+/// patient data (they are what the 503 answers carry).
+void LogUnavailable(const std::string& route, const std::string& request_id, const char* why) {
+    static std::atomic<std::int64_t> last_ns{0};
+    static std::atomic<std::uint64_t> unlogged{0};
+    const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    std::int64_t last = last_ns.load(std::memory_order_relaxed);
+    if ((last != 0 && now - last < 1'000'000'000) ||
+        !last_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+        unlogged.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    nlohmann::ordered_json line{{"ts", core::FormatRfc3339(core::SystemClock().NowMs())},
+                                {"level", "warning"},
+                                {"event", "unavailable"},
+                                {"route", route},
+                                {"request_id", request_id},
+                                {"error", why},
+                                {"also_unavailable_since_last_line",
+                                 unlogged.exchange(0, std::memory_order_relaxed)}};
+    std::cerr << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace
@@ -77,6 +107,7 @@ HttpResponse ApiDispatcher::Handle(const HttpRequest& request) {
         const int status = StatusFor(e.code());
         if (e.code() == ErrorCode::kUnavailable) {
             ++unavailable_;
+            LogUnavailable(route, request.request_id, e.what());
         } else if (e.code() == ErrorCode::kInternal) {
             ++internal_errors_;
             std::cerr << R"({"level":"error","msg":"internal error","route":")" << route

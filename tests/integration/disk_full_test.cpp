@@ -7,7 +7,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <set>
+#include <sstream>
 
 #include "harness.hpp"
 
@@ -21,7 +24,8 @@ namespace {
 TEST(StorageFaults, AFullDiskFailsWritesWith503AndWritingResumesWhenThereIsRoom) {
     TempDir dir;
     Clinic clinic = CreateClinic("sqlite:" + (dir.path() / "full.db").string(), 1);
-    Server server(clinic.database_url);
+    const std::string log_path = (dir.path() / "server.log").string();
+    Server server(clinic.database_url, {}, log_path);
     const std::string admin = Login(server.port(), "admin@test.example");
     std::set<std::string> acknowledged;
     int next = 0;
@@ -85,6 +89,25 @@ TEST(StorageFaults, AFullDiskFailsWritesWith503AndWritingResumesWhenThereIsRoom)
     EXPECT_EQ(stored.size(), acknowledged.size() + 1 + clinic.emails.size())
         << "a refused write was stored";
     EXPECT_EQ(server.Stop(), 0);
+
+    // The log says why writes failed, once a second at most, and names nobody.
+    std::ifstream log(log_path);
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    std::size_t unavailable_lines = 0;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        const Json entry = Json::parse(line, nullptr, false);
+        ASSERT_FALSE(entry.is_discarded()) << "not a JSON line: " << line;
+        if (entry.value("event", "") == "unavailable") {
+            ++unavailable_lines;
+            EXPECT_EQ(entry.value("level", ""), "warning") << line;
+            EXPECT_EQ(entry.value("route", ""), "/api/v1/users") << line;
+            EXPECT_NE(entry.value("error", "").find("I/O error"), std::string::npos) << line;
+        }
+    }
+    EXPECT_GE(unavailable_lines, 1u) << text;
+    EXPECT_LE(unavailable_lines, 2u) << "not rate-limited: " << text;
+    EXPECT_EQ(text.find("@test.example"), std::string::npos) << "an email in the log: " << text;
     const auto verify = RunCli({"audit", "verify", "--database", clinic.database_url});
     EXPECT_EQ(verify.exit_code, 0) << verify.err;
 }

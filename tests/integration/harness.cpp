@@ -221,7 +221,8 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ignored);
 }
 
-Server::Server(const std::string& database_url, const std::map<std::string, std::string>& env) {
+Server::Server(const std::string& database_url, const std::map<std::string, std::string>& env,
+               const std::string& log_path) {
     int out_pipe[2];
     if (::pipe(out_pipe) != 0) {
         throw std::runtime_error("pipe failed");
@@ -233,6 +234,13 @@ Server::Server(const std::string& database_url, const std::map<std::string, std:
         ::dup2(out_pipe[1], 1);
         ::close(out_pipe[0]);
         ::close(out_pipe[1]);
+        if (!log_path.empty()) {
+            const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            if (log < 0) {
+                ::_exit(126);
+            }
+            ::dup2(log, 2);
+        }
         ApplyEnv(TestEnv());
         ApplyEnv(env);
         auto argv = Argv(args);

@@ -56,8 +56,10 @@ private:
 class Server {
 public:
     /// Starts `mitra serve --database URL --listen 127.0.0.1:0` and waits for "listening on".
+    /// Its log (stderr) goes to `log_path` when given, else to the test's stderr.
     explicit Server(const std::string& database_url,
-                    const std::map<std::string, std::string>& env = {});
+                    const std::map<std::string, std::string>& env = {},
+                    const std::string& log_path = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
