@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <pthread.h>
 
 #include "core/blocking.hpp"
@@ -18,8 +19,11 @@ constexpr std::size_t kEntriesBetweenYields = 32;
 
 }  // namespace
 
-AuditBatcher::AuditBatcher(core::Storage& storage, int max_delay_ms)
-    : storage_(storage), max_delay_ms_(max_delay_ms), thread_([this] { Run(); }) {}
+AuditBatcher::AuditBatcher(core::Storage& storage, int max_delay_ms, std::uint64_t max_backlog)
+    : storage_(storage),
+      max_delay_ms_(max_delay_ms),
+      max_backlog_(max_backlog),
+      thread_([this] { Run(); }) {}
 
 AuditBatcher::~AuditBatcher() {
     Flush();
@@ -29,12 +33,21 @@ AuditBatcher::~AuditBatcher() {
     }
     wake_.notify_all();
     thread_.join();
+    if (const std::uint64_t lost = enqueued_ - stored_; lost > 0) {
+        std::cerr << R"({"level":"error","event":"read_audit_entries_not_stored","count":)" << lost
+                  << "}\n";
+    }
 }
 
 void AuditBatcher::Enqueue(core::AuditEntry entry) {
     bool wake = false;
     {
         std::lock_guard lock(mutex_);
+        if (enqueued_ - stored_ >= max_backlog_) {
+            throw UnavailableError("the audit log cannot be written: " +
+                                   std::to_string(enqueued_ - stored_) +
+                                   " read-audit entries wait to be stored");
+        }
         queue_.push_back(std::move(entry));
         ++enqueued_;
         // The writer sleeps until the queue is non-empty, then gathers until the batch is full

@@ -9,8 +9,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
 
 #include "core/accounts.hpp"
+#include "core/error.hpp"
 #include "crypto/crypto.hpp"
 #include "storage/open_storage.hpp"
 
@@ -100,6 +104,54 @@ TEST_F(AuditBatcherTest, LargeBatchesKeepEveryEntryInOrderOnAnUnbrokenChain) {
         }
         EXPECT_TRUE(found) << org;
     }
+}
+
+
+// While the audit log cannot be written, entries wait (and are retried) up to the backlog limit;
+// then Enqueue refuses with 503, so no read goes out unrecorded beyond it. Once the log can be
+// written again, everything waiting is stored, in order, and Enqueue accepts again.
+TEST_F(AuditBatcherTest, AFullBacklogRefusesMoreAndDrainsOnceTheLogCanBeWritten) {
+    auto exec = [&](const char* sql) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir_ / "audit.db").string().c_str(), &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        char* error = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK)
+            << (error != nullptr ? error : "");
+        sqlite3_free(error);
+        sqlite3_close(db);
+    };
+    // The database refuses every audit entry: a fault of the log's own table.
+    exec("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+         "BEGIN SELECT RAISE(ABORT, 'audit log refused'); END");
+    {
+        AuditBatcher batcher(*storage_, 1, 40);
+        for (int n = 0; n < 40; ++n) {
+            batcher.Enqueue(Read("org-a", n));
+        }
+        try {
+            batcher.Enqueue(Read("org-a", 40));
+            ADD_FAILURE() << "a 41st entry was accepted with 40 unstored";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), ErrorCode::kUnavailable);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a failed retry or two
+        EXPECT_EQ(batcher.StoredCount(), 0U);
+
+        exec("DROP TRIGGER refuse_audit");
+        batcher.Flush();
+        EXPECT_EQ(batcher.StoredCount(), 40U);
+        batcher.Enqueue(Read("org-a", 41));  // accepted again
+        batcher.Flush();
+        EXPECT_EQ(batcher.StoredCount(), 41U);
+    }
+    auto uow = storage_->Begin(core::TxMode::kRead);
+    const std::vector<core::AuditEntry> all = uow->Audit().ListAll();
+    ASSERT_EQ(all.size(), 41U);
+    for (int n = 0; n < 40; ++n) {
+        EXPECT_EQ(all[static_cast<std::size_t>(n)].subject_id, "read-" + std::to_string(n));
+    }
+    EXPECT_EQ(all[40].subject_id, "read-41");
 }
 
 }  // namespace
