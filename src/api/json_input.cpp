@@ -32,9 +32,12 @@ bool IsJsonContentType(const HttpRequest& request) {
     std::size_t at = semicolon;
     while (at != std::string::npos) {
         const auto next = value.find(';', at + 1);
-        std::string parameter = value.substr(at + 1, next == std::string::npos ? next : next - at - 1);
+        std::string parameter =
+            value.substr(at + 1, next == std::string::npos ? next : next - at - 1);
         parameter.erase(std::remove_if(parameter.begin(), parameter.end(),
-                                       [](unsigned char c) { return std::isspace(c) != 0 || c == '"'; }),
+                                       [](unsigned char c) {
+                                           return std::isspace(c) != 0 || c == '"';
+                                       }),
                         parameter.end());
         if (parameter.starts_with("charset=") && parameter != "charset=utf-8" &&
             parameter != "charset=utf8") {

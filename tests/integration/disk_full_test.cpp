@@ -2,15 +2,15 @@
 // acknowledged write is lost, and writing resumes by itself once the disk has room. (PostgreSQL's
 // outage counterpart is postgres_outage_test.cpp.)
 
-#include <gtest/gtest.h>
-#include <sys/resource.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <sstream>
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "harness.hpp"
 
@@ -62,10 +62,10 @@ TEST(StorageFaults, AFullDiskFailsWritesWith503AndWritingResumesWhenThereIsRoom)
     EXPECT_EQ(HttpRequest(server.port(), "GET", "/healthz").status, 200);
 
     // Meanwhile the database is not locked: another process (not limited) writes at once.
-    const auto other = RunCli({"user", "add", "--database", clinic.database_url, "--org",
-                               clinic.org_id, "--role", "patient", "--email",
-                               "other-process@test.example", "--password-stdin"},
-                              std::string(kPassword) + "\n");
+    const auto other =
+        RunCli({"user", "add", "--database", clinic.database_url, "--org", clinic.org_id, "--role",
+                "patient", "--email", "other-process@test.example", "--password-stdin"},
+               std::string(kPassword) + "\n");
     EXPECT_EQ(other.exit_code, 0) << other.err;
 
     // Room again: the very next write is stored.

@@ -235,7 +235,8 @@ Server::Server(const std::string& database_url, const std::map<std::string, std:
         ::close(out_pipe[0]);
         ::close(out_pipe[1]);
         if (!log_path.empty()) {
-            const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            const int log =
+                ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
             if (log < 0) {
                 ::_exit(126);
             }
