@@ -76,7 +76,8 @@ void AddFoundationCommands(CLI::App& app, int& exit_code) {
     auto* serve = app.add_subcommand("serve", "Serve the API and web app");
     serve->add_option("--database", args->database)->required();
     serve->add_option("--listen", args->listen, "HOST:PORT; port 0 picks a free port");
-    serve->add_option("--workers", args->serve.workers, "threads for blocking work")
+    serve->add_option("--workers", args->serve.workers,
+                      "threads that writes may use at once (2 more are kept for reads)")
         ->check(CLI::Range(1, 64));
     serve->add_option("--web-root", args->serve.web_root, "folder of the built web app");
     serve->add_option("--log-level", args->serve.log_level);

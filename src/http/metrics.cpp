@@ -104,7 +104,8 @@ std::string Metrics::RenderPrometheus() const {
 }
 
 std::string Metrics::RenderWorkerPoolPrometheus(std::size_t threads, std::size_t runnable_limit,
-                                                std::uint64_t jobs, std::uint64_t stall_wakes) {
+                                                std::size_t write_limit, std::uint64_t jobs,
+                                                std::uint64_t stall_wakes) {
     std::string out;
     const auto add = [&out](std::string_view name, std::string_view type, std::string_view help,
                             std::uint64_t value) {
@@ -116,6 +117,10 @@ std::string Metrics::RenderWorkerPoolPrometheus(std::size_t threads, std::size_t
         threads);
     add("mitra_http_worker_runnable_limit", "gauge",
         "Workers that run at once while none waits (one per CPU unless set).", runnable_limit);
+    add("mitra_http_worker_write_limit", "gauge",
+        "Workers that requests which may write (not GET/HEAD) hold at most at once; the other "
+        "workers stay for reads.",
+        write_limit);
     add("mitra_http_worker_jobs_total", "counter", "Jobs the worker pool has started.", jobs);
     add("mitra_http_worker_stall_wakes_total", "counter",
         "Workers woken because queued jobs went untaken while every running worker waited "

@@ -6,7 +6,8 @@
 //   mitra_http_connections_open                       gauge
 //   mitra_http_connections_total                      counter
 // and, from RenderWorkerPoolPrometheus (worker_pool.hpp):
-//   mitra_http_worker_threads, mitra_http_worker_runnable_limit   gauges
+//   mitra_http_worker_threads, mitra_http_worker_runnable_limit,
+//   mitra_http_worker_write_limit                                  gauges
 //   mitra_http_worker_jobs_total, mitra_http_worker_stall_wakes_total  counters
 // Labels are bounded: method is MethodLabel(), route is a route template, "static", "metrics"
 // or "unmatched" — never a raw path. Thread-safe (one mutex; updates are a few map operations).
@@ -33,7 +34,8 @@ public:
     std::string RenderPrometheus() const;
     /// The worker pool's lines (ends with a newline).
     static std::string RenderWorkerPoolPrometheus(std::size_t threads, std::size_t runnable_limit,
-                                                  std::uint64_t jobs, std::uint64_t stall_wakes);
+                                                  std::size_t write_limit, std::uint64_t jobs,
+                                                  std::uint64_t stall_wakes);
 
     /// Upper bounds of the latency histogram buckets, in seconds (+Inf is implicit).
     static constexpr std::array<double, 14> kBucketBounds_s = {

@@ -92,6 +92,13 @@ private:
     Fn fn_;
 };
 
+std::size_t WorkerThreads(std::size_t configured) {
+    if (configured == 0) {
+        throw std::invalid_argument("worker_threads must be at least 1");
+    }
+    return configured;
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -102,7 +109,9 @@ public:
           logger_(options_.logger ? options_.logger
                                   : MakeJsonLogger("mitra.http", options_.log_level)),
           id_rng_(std::random_device{}()),
-          pool_(options_.worker_threads, options_.runnable_workers, "mitra-worker") {
+          pool_(WorkerThreads(options_.worker_threads) + kWorkersKeptFromWrites,
+                options_.runnable_workers, "mitra-worker", WorkerPool::kDefaultStallCheck,
+                options_.worker_threads) {
         if (!options_.static_root.empty()) {
             std::error_code ec;
             static_root_ = std::filesystem::canonical(options_.static_root, ec);
@@ -551,7 +560,8 @@ private:
             outcome.response.body = metrics_.RenderPrometheus();
             const WorkerPool::Stats pool = pool_.GetStats();
             outcome.response.body += Metrics::RenderWorkerPoolPrometheus(
-                pool.threads, pool.runnable_limit, pool.jobs, pool.stall_wakes);
+                pool.threads, pool.runnable_limit, pool.max_at_once, pool.jobs,
+                pool.stall_wakes);
             outcome.response.body += co_await RunBlocking([this] {
                 return dispatcher_.MetricsText();
             });

@@ -35,6 +35,9 @@ namespace mitra::http {
 /// A Content-Security-Policy for a same-origin single-page app: scripts, styles, fonts, data
 /// fetches only from our origin; images also from data: URLs (charts, icons); no plugins, no
 /// framing, no <base> hijacking, forms post only to us.
+/// Worker threads beyond ServerOptions::worker_threads, kept for reads while that many writes run.
+inline constexpr std::size_t kWorkersKeptFromWrites = 2;
+
 inline constexpr const char* kDefaultContentSecurityPolicy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -50,7 +53,10 @@ struct ServerOptions {
     std::chrono::milliseconds write_timeout{std::chrono::seconds(15)};  ///< per response
     /// How long a keep-alive connection may wait for its next request.
     std::chrono::milliseconds keep_alive_timeout{std::chrono::seconds(60)};
-    std::size_t worker_threads = 4;  ///< pool that runs Dispatcher::Handle (blocking work)
+    /// Requests that may write (not GET/HEAD) doing blocking work (Dispatcher::Handle) at once.
+    /// The pool has kWorkersKeptFromWrites threads more, which only other requests use while
+    /// that many writes run: reads go on while every write waits (a lock held elsewhere).
+    std::size_t worker_threads = 4;
     /// How many of those run at once while none waits (see worker_pool.hpp); 0 = one per CPU
     /// this process may run on.
     std::size_t runnable_workers = 0;

@@ -493,6 +493,11 @@ TEST_F(ServerTest, MetricsAreServedInPrometheusFormat) {
     EXPECT_EQ(text.find("nowhere"), std::string::npos);  // raw paths never become labels
     // The worker pool: the two requests before this one ran there, and nothing stalled.
     EXPECT_NE(text.find("mitra_http_worker_threads " +
+                        std::to_string(DefaultOptions().worker_threads +
+                                       kWorkersKeptFromWrites) +
+                        "\n"),
+              std::string::npos);
+    EXPECT_NE(text.find("mitra_http_worker_write_limit " +
                         std::to_string(DefaultOptions().worker_threads) + "\n"),
               std::string::npos);
     EXPECT_NE(text.find("# TYPE mitra_http_worker_runnable_limit gauge"), std::string::npos);

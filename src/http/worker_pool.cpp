@@ -28,8 +28,10 @@ std::size_t CheckedThreads(std::size_t threads) {
 }  // namespace
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t runnable, const std::string& thread_name,
-                       std::chrono::microseconds stall_check)
-    : runnable_limit_(runnable != 0 ? runnable : CpusOfThisProcess()), stall_check_(stall_check) {
+                       std::chrono::microseconds stall_check, std::size_t max_at_once)
+    : runnable_limit_(runnable != 0 ? runnable : CpusOfThisProcess()),
+      max_at_once_(max_at_once != 0 && max_at_once < threads ? max_at_once : threads),
+      stall_check_(stall_check) {
     // A thread counts as running from its start until it first finds the queue empty, so a job
     // posted meanwhile is taken by a starting thread rather than waking one.
     active_ = CheckedThreads(threads);
@@ -57,7 +59,28 @@ void WorkerPool::Stop() { End(true); }
 
 WorkerPool::Stats WorkerPool::GetStats() const {
     std::lock_guard lock(mutex_);
-    return Stats{threads_.size(), runnable_limit_, sleeping_, taken_, stall_wakes_};
+    return Stats{threads_.size(), runnable_limit_, sleeping_, taken_, stall_wakes_, max_at_once_};
+}
+
+bool WorkerPool::TakeableLocked() const {
+    return queue_.size() > at_once_queued_ ||
+           (at_once_queued_ > 0 && at_once_running_ < max_at_once_);
+}
+
+std::unique_ptr<WorkerPool::Job> WorkerPool::TakeLocked() {
+    auto it = queue_.begin();
+    if (at_once_running_ >= max_at_once_) {
+        while ((*it)->at_once) {  // TakeableLocked: some job is not
+            ++it;
+        }
+    }
+    std::unique_ptr<Job> job = std::move(*it);
+    queue_.erase(it);
+    if (job->at_once) {
+        --at_once_queued_;
+        ++at_once_running_;
+    }
+    return job;
 }
 
 void WorkerPool::WakeOneLocked() {
@@ -71,8 +94,13 @@ void WorkerPool::PostJob(std::unique_ptr<Job> job, Start start) {
     bool tell_monitor = false;
     {
         std::lock_guard lock(mutex_);
+        job->at_once = start == Start::kAtOnce;
+        const bool takeable = !job->at_once || at_once_running_ < max_at_once_;
+        at_once_queued_ += job->at_once ? 1 : 0;
         queue_.push_back(std::move(job));
-        if ((active_ < runnable_limit_ || start == Start::kAtOnce) && sleeping_ > 0) {
+        if (!takeable) {
+            // A thread that finishes a kAtOnce job takes it; nobody to wake now.
+        } else if ((active_ < runnable_limit_ || start == Start::kAtOnce) && sleeping_ > 0) {
             WakeOneLocked();
             wake = true;
         } else if (monitor_idle_ && sleeping_ > 0) {
@@ -100,11 +128,11 @@ void WorkerPool::WorkerLoop(const std::string& name) {
     core::BlockingScope::SetListenerForThisThread(this);
     std::unique_lock lock(mutex_);
     for (;;) {
-        if (!queue_.empty() && !stopping_) {
-            std::unique_ptr<Job> job = std::move(queue_.front());
-            queue_.pop_front();
+        if (TakeableLocked() && !stopping_) {
+            std::unique_ptr<Job> job = TakeLocked();
             ++taken_;
             const bool last_before_join = joining_ && queue_.empty();
+            const bool at_once = job->at_once;
             lock.unlock();
             if (last_before_join) {
                 work_.notify_all();  // the sleeping threads may end now
@@ -112,6 +140,7 @@ void WorkerPool::WorkerLoop(const std::string& name) {
             job->Run();
             job.reset();  // a job's captures are destroyed outside the lock, too
             lock.lock();
+            at_once_running_ -= at_once ? 1 : 0;
             continue;
         }
         if (stopping_ || (joining_ && queue_.empty())) {
@@ -139,15 +168,15 @@ void WorkerPool::MonitorLoop() {
         // The state, not only a Post's notification, decides: a job may have queued before
         // this thread first got here.
         monitor_idle_ = true;
-        monitor_.wait(lock, [&] { return monitor_stop_ || (!queue_.empty() && sleeping_ > 0); });
+        monitor_.wait(lock, [&] { return monitor_stop_ || (TakeableLocked() && sleeping_ > 0); });
         // Jobs queued while every runnable thread was busy: while jobs wait, check every stall
         // check that one was taken. Posts do not wake the monitor in this phase.
         monitor_idle_ = false;
-        while (!monitor_stop_ && !queue_.empty()) {
+        while (!monitor_stop_ && TakeableLocked()) {
             const std::uint64_t taken = taken_;
             const auto deadline = std::chrono::steady_clock::now() + stall_check_;
             monitor_.wait_until(lock, deadline, [&] { return monitor_stop_; });
-            if (!monitor_stop_ && !queue_.empty() && taken_ == taken && sleeping_ > 0) {
+            if (!monitor_stop_ && TakeableLocked() && taken_ == taken && sleeping_ > 0) {
                 ++stall_wakes_;  // every running thread waits on something nobody declared
                 WakeOneLocked();
                 work_.notify_one();
@@ -191,7 +220,7 @@ void WorkerPool::OnBlockingEnter() noexcept {
     {
         std::lock_guard lock(mutex_);
         --active_;
-        if (!queue_.empty() && active_ < runnable_limit_ && sleeping_ > 0) {
+        if (TakeableLocked() && active_ < runnable_limit_ && sleeping_ > 0) {
             WakeOneLocked();
             wake = true;
         }

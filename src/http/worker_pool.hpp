@@ -13,6 +13,12 @@
 // queued job at once. For a wait nobody declared, a monitor thread wakes one more thread when
 // jobs have queued for the stall check (kDefaultStallCheck) without any being taken, so no job
 // waits on another forever.
+//
+// Jobs posted Start::kAtOnce (the ones that mostly wait: the server's writes) hold at most
+// `max_at_once` threads at once; the others are then kept for the remaining jobs. Should every
+// write wait on something that does not come (a database lock held by another process, a disk
+// that stalls), reads still find a thread; the writes beyond the limit wait in the queue,
+// and the reads behind them go first.
 
 #include <utility>
 
@@ -45,14 +51,17 @@ public:
         std::size_t sleeping = 0;       ///< threads waiting for a job
         std::uint64_t jobs = 0;         ///< jobs taken so far
         std::uint64_t stall_wakes = 0;  ///< threads the monitor woke
+        std::size_t max_at_once = 0;    ///< threads kAtOnce jobs may hold at once
     };
 
     /// @param threads at least 1; @param runnable 0 = the CPUs this process may run on (its
     /// affinity mask, as `taskset` sets it); @param thread_name at most 15 characters (Linux),
-    /// each worker carries it (the monitor is "mitra-monitor"); @param stall_check see above.
+    /// each worker carries it (the monitor is "mitra-monitor"); @param stall_check see above;
+    /// @param max_at_once threads that kAtOnce jobs may hold at once, 0 = all of them.
     /// @throws std::invalid_argument when `threads` is 0.
     WorkerPool(std::size_t threads, std::size_t runnable, const std::string& thread_name,
-               std::chrono::microseconds stall_check = kDefaultStallCheck);
+               std::chrono::microseconds stall_check = kDefaultStallCheck,
+               std::size_t max_at_once = 0);
     /// Stop(), then the threads end.
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
@@ -62,6 +71,7 @@ public:
     enum class Start {
         kWhenRunnable,  ///< wakes a thread only while fewer than `runnable` run
         kAtOnce,        ///< wakes a sleeping thread if there is one: for jobs that mostly wait
+                        ///< (at most `max_at_once` of them run at once)
     };
 
     /// Queues `job` (a callable `void()`, which must not throw). Thread-safe.
@@ -82,6 +92,7 @@ private:
     struct Job {
         virtual ~Job() = default;
         virtual void Run() noexcept = 0;
+        bool at_once = false;  // posted Start::kAtOnce
     };
     template <class F>
     struct JobOf final : Job {
@@ -95,11 +106,16 @@ private:
     void WorkerLoop(const std::string& name);
     void MonitorLoop();
     void WakeOneLocked();  // needs sleeping_ > 0
+    /// A queued job a thread may take now: any but a kAtOnce one while max_at_once run.
+    bool TakeableLocked() const;
+    /// Removes and returns the first takeable job (needs TakeableLocked()).
+    std::unique_ptr<Job> TakeLocked();
     void End(bool drop_queued);
     void OnBlockingEnter() noexcept override;
     void OnBlockingExit() noexcept override;
 
     const std::size_t runnable_limit_;
+    const std::size_t max_at_once_;
     const std::chrono::microseconds stall_check_;
     mutable std::mutex mutex_;
     std::condition_variable work_;     // sleeping workers
@@ -108,6 +124,8 @@ private:
     std::size_t active_ = 0;    // awake (or woken) workers not inside a BlockingScope
     std::size_t sleeping_ = 0;  // workers waiting for a wake-up
     std::size_t permits_ = 0;   // wake-ups given and not yet taken
+    std::size_t at_once_queued_ = 0;   // kAtOnce jobs in queue_
+    std::size_t at_once_running_ = 0;  // kAtOnce jobs taken and not yet finished
     std::uint64_t taken_ = 0;
     std::uint64_t stall_wakes_ = 0;
     bool monitor_idle_ = false;  // the monitor waits for a job to queue past a busy pool

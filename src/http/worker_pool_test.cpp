@@ -133,6 +133,41 @@ TEST(WorkerPool, TheMonitorWakesAThreadWhenRunningJobsWaitWithoutSaying) {
     EXPECT_EQ(pool.GetStats().stall_wakes, 1u);
 }
 
+// The server posts writes kAtOnce. With every write place taken by a write that waits on
+// something that does not come, a read still finds a thread, and a further write waits in the
+// queue (the read behind it goes first) until a place frees.
+TEST(WorkerPool, KAtOnceJobsHoldAtMostTheirLimitSoOtherJobsStillRun) {
+    WorkerPool pool(4, 1, "mitra-test", kNoStallCheck, 2);
+    EXPECT_EQ(pool.GetStats().max_at_once, 2u);
+    WaitUntilAllSleep(pool);
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<int> writes_started{0};
+    std::atomic<int> writes_done{0};
+    auto stuck_write = [&] {
+        writes_started.fetch_add(1);
+        const core::BlockingScope blocking;  // as the write lane waits
+        released.wait();
+        writes_done.fetch_add(1);
+    };
+    // As many writes as threads: without the limit, they would hold every thread.
+    for (int i = 0; i < 4; ++i) {
+        pool.Post(stuck_write, WorkerPool::Start::kAtOnce);  // the last two wait in the queue
+    }
+    std::promise<void> read_ran;
+    pool.Post([&] { read_ran.set_value(); });
+    const bool read = read_ran.get_future().wait_for(5s) == std::future_status::ready;
+    EXPECT_TRUE(read) << "a read found no thread while the writes waited";
+    EXPECT_EQ(writes_started.load(), 2) << "a write started past the limit";
+    release.set_value();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (writes_done.load() < 4 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+    }
+    EXPECT_EQ(writes_done.load(), 4) << "the queued writes never ran once places freed";
+    EXPECT_EQ(pool.GetStats().stall_wakes, 0u);
+}
+
 TEST(WorkerPool, JoinRunsEveryQueuedJobAndTheJobsTheyPost) {
     std::atomic<int> ran{0};
     {

@@ -245,7 +245,7 @@ TEST_P(HttpApiTest, ServerThreadsAreNamedByRole) {
         names = thread_names();
     }
     EXPECT_EQ(names.count("mitra"), 1U);
-    EXPECT_EQ(names.count("mitra-worker"), 8U);  // app::ServeOptions::workers
+    EXPECT_EQ(names.count("mitra-worker"), 10U);  // app::ServeOptions::workers, 2 kept for reads
     EXPECT_EQ(names.count("mitra-monitor"), 1U);  // http/worker_pool.hpp
     EXPECT_EQ(names.count("mitra-audit"), 1U);
     EXPECT_EQ(names.count("mitra-evaluate"), 1U);
@@ -255,7 +255,7 @@ TEST_P(HttpApiTest, ServerThreadsAreNamedByRole) {
     for (const std::string& name : names) {
         all += name + " ";
     }
-    EXPECT_EQ(names.size(), GetParam() == Backend::kSqlite ? 14U : 13U) << all;
+    EXPECT_EQ(names.size(), GetParam() == Backend::kSqlite ? 16U : 15U) << all;
 }
 
 TEST_P(HttpApiTest, GracefulShutdownExitsZeroAndKeepsTheAuditChain) {

@@ -1,15 +1,20 @@
-// A full disk on SQLite: writes fail with 503 and change nothing, no lock is held meanwhile, no
-// acknowledged write is lost, and writing resumes by itself once the disk has room. (PostgreSQL's
-// outage counterpart is postgres_outage_test.cpp.)
+// SQLite faults a server must ride out: a full disk (writes fail with 503 and change nothing, no
+// lock is held meanwhile, no acknowledged write is lost, writing resumes by itself once the disk
+// has room) and another process holding the write lock (reads go on). PostgreSQL's outage
+// counterpart is postgres_outage_test.cpp.
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include "harness.hpp"
@@ -110,6 +115,55 @@ TEST(StorageFaults, AFullDiskFailsWritesWith503AndWritingResumesWhenThereIsRoom)
     EXPECT_EQ(text.find("@test.example"), std::string::npos) << "an email in the log: " << text;
     const auto verify = RunCli({"audit", "verify", "--database", clinic.database_url});
     EXPECT_EQ(verify.exit_code, 0) << verify.err;
+}
+
+
+// Another process holds the database's write lock (a `sqlite3` shell left in BEGIN IMMEDIATE, a
+// long maintenance script). More writes than there are workers wait for it; a read still gets
+// its answer at once, because writes never hold every worker (http/worker_pool.hpp).
+TEST(StorageFaults, ReadsGoOnWhileAnotherProcessHoldsTheWriteLock) {
+    TempDir dir;
+    const std::string path = (dir.path() / "locked.db").string();
+    Clinic clinic = CreateClinic("sqlite:" + path, 1);
+    Server server(clinic.database_url);
+    const std::string admin = Login(server.port(), "admin@test.example");
+    const std::string patient = Login(server.port(), "p0@test.example");
+    const std::string record = "/api/v1/patients/" + clinic.patient_ids[0];
+    ASSERT_EQ(HttpRequest(server.port(), "GET", record, {}, Bearer(patient)).status, 200);
+
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    constexpr int kWriters = 12;  // more than the 8 workers of `mitra serve`
+    std::vector<int> statuses(kWriters, 0);
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+        writers.emplace_back([&, w] {
+            statuses[static_cast<std::size_t>(w)] =
+                HttpRequest(server.port(), "POST", "/api/v1/users",
+                            Json{{"email", "locked-" + std::to_string(w) + "@test.example"},
+                                 {"password", "long-enough-1"},
+                                 {"role", "patient"}}
+                                .dump(),
+                            JsonHeaders(admin))
+                    .status;
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the writes are waiting
+    const auto start = std::chrono::steady_clock::now();
+    const auto read = HttpRequest(server.port(), "GET", record, {}, Bearer(patient));
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(read.status, 200) << read.body;
+    EXPECT_LT(took, std::chrono::seconds(2)) << "the read waited behind the writes";
+
+    ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(other);
+    for (auto& t : writers) {
+        t.join();
+    }
+    for (int w = 0; w < kWriters; ++w) {
+        EXPECT_EQ(statuses[static_cast<std::size_t>(w)], 201) << "write " << w;
+    }
 }
 
 }  // namespace
