@@ -195,6 +195,7 @@ void WorkerPool::End(bool drop_queued) {
         if (drop_queued) {
             stopping_ = true;
             dropped.swap(queue_);
+            at_once_queued_ = 0;
         } else {
             joining_ = true;
         }
