@@ -9,9 +9,10 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <chrono>
+#include <csignal>
 
 #include "core/accounts.hpp"
 #include "core/error.hpp"
@@ -107,23 +108,20 @@ TEST_F(AuditBatcherTest, LargeBatchesKeepEveryEntryInOrderOnAnUnbrokenChain) {
 }
 
 
-// While the audit log cannot be written, entries wait (and are retried) up to the backlog limit;
-// then Enqueue refuses with 503, so no read goes out unrecorded beyond it. Once the log can be
-// written again, everything waiting is stored, in order, and Enqueue accepts again.
+// While the audit log cannot be written (here: no file of this process may grow, as on a full
+// disk), entries wait and are retried up to the backlog limit; then Enqueue refuses with 503, so
+// no read goes out unrecorded beyond it. Once the files may grow again, everything waiting is
+// stored, in order, and Enqueue accepts again.
 TEST_F(AuditBatcherTest, AFullBacklogRefusesMoreAndDrainsOnceTheLogCanBeWritten) {
-    auto exec = [&](const char* sql) {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open((dir_ / "audit.db").string().c_str(), &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        char* error = nullptr;
-        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK)
-            << (error != nullptr ? error : "");
-        sqlite3_free(error);
-        sqlite3_close(db);
-    };
-    // The database refuses every audit entry: a fault of the log's own table.
-    exec("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
-         "BEGIN SELECT RAISE(ABORT, 'audit log refused'); END");
+    std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails instead of ending the test
+    rlimit before{};
+    ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
+    struct Restore {
+        const rlimit& limit;
+        ~Restore() { setrlimit(RLIMIT_FSIZE, &limit); }
+    } restore{before};
+    const rlimit full{4096, before.rlim_max};  // less than one WAL frame
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &full), 0);
     {
         AuditBatcher batcher(*storage_, 1, 40);
         for (int n = 0; n < 40; ++n) {
@@ -138,7 +136,7 @@ TEST_F(AuditBatcherTest, AFullBacklogRefusesMoreAndDrainsOnceTheLogCanBeWritten)
         std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a failed retry or two
         EXPECT_EQ(batcher.StoredCount(), 0U);
 
-        exec("DROP TRIGGER refuse_audit");
+        ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &before), 0);
         batcher.Flush();
         EXPECT_EQ(batcher.StoredCount(), 40U);
         batcher.Enqueue(Read("org-a", 41));  // accepted again

@@ -92,13 +92,6 @@ private:
     Fn fn_;
 };
 
-std::size_t WorkerThreads(std::size_t configured) {
-    if (configured == 0) {
-        throw std::invalid_argument("worker_threads must be at least 1");
-    }
-    return configured;
-}
-
 }  // namespace
 
 class Server::Impl {
@@ -109,9 +102,8 @@ public:
           logger_(options_.logger ? options_.logger
                                   : MakeJsonLogger("mitra.http", options_.log_level)),
           id_rng_(std::random_device{}()),
-          pool_(WorkerThreads(options_.worker_threads) + kWorkersKeptFromWrites,
-                options_.runnable_workers, "mitra-worker", WorkerPool::kDefaultStallCheck,
-                options_.worker_threads) {
+          pool_(options_.worker_threads, options_.runnable_workers, "mitra-worker",
+                WorkerPool::kDefaultStallCheck, kWorkersKeptFromWrites) {
         if (!options_.static_root.empty()) {
             std::error_code ec;
             static_root_ = std::filesystem::canonical(options_.static_root, ec);

@@ -28,13 +28,14 @@ std::size_t CheckedThreads(std::size_t threads) {
 }  // namespace
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t runnable, const std::string& thread_name,
-                       std::chrono::microseconds stall_check, std::size_t max_at_once)
+                       std::chrono::microseconds stall_check, std::size_t kept)
     : runnable_limit_(runnable != 0 ? runnable : CpusOfThisProcess()),
-      max_at_once_(max_at_once != 0 && max_at_once < threads ? max_at_once : threads),
+      max_at_once_(CheckedThreads(threads)),
       stall_check_(stall_check) {
+    threads += kept;
     // A thread counts as running from its start until it first finds the queue empty, so a job
     // posted meanwhile is taken by a starting thread rather than waking one.
-    active_ = CheckedThreads(threads);
+    active_ = threads;
     threads_.reserve(threads);
     try {
         for (std::size_t i = 0; i < threads; ++i) {

@@ -15,7 +15,7 @@
 // waits on another forever.
 //
 // Jobs posted Start::kAtOnce (the ones that mostly wait: the server's writes) hold at most
-// `max_at_once` threads at once; the others are then kept for the remaining jobs. Should every
+// `threads` threads at once; the `kept` threads beyond them run only the other jobs then. Should every
 // write wait on something that does not come (a database lock held by another process, a disk
 // that stalls), reads still find a thread; the writes beyond the limit wait in the queue,
 // and the reads behind them go first.
@@ -46,22 +46,21 @@ public:
     static constexpr std::chrono::microseconds kDefaultStallCheck{5000};
 
     struct Stats {
-        std::size_t threads = 0;
+        std::size_t threads = 0;  ///< all of them, the kept ones included
         std::size_t runnable_limit = 0;
         std::size_t sleeping = 0;       ///< threads waiting for a job
         std::uint64_t jobs = 0;         ///< jobs taken so far
         std::uint64_t stall_wakes = 0;  ///< threads the monitor woke
-        std::size_t max_at_once = 0;    ///< threads kAtOnce jobs may hold at once
+        std::size_t max_at_once = 0;    ///< threads kAtOnce jobs may hold at once (`threads`)
     };
 
     /// @param threads at least 1; @param runnable 0 = the CPUs this process may run on (its
     /// affinity mask, as `taskset` sets it); @param thread_name at most 15 characters (Linux),
     /// each worker carries it (the monitor is "mitra-monitor"); @param stall_check see above;
-    /// @param max_at_once threads that kAtOnce jobs may hold at once, 0 = all of them.
+    /// @param kept threads beyond `threads` that kAtOnce jobs never hold.
     /// @throws std::invalid_argument when `threads` is 0.
     WorkerPool(std::size_t threads, std::size_t runnable, const std::string& thread_name,
-               std::chrono::microseconds stall_check = kDefaultStallCheck,
-               std::size_t max_at_once = 0);
+               std::chrono::microseconds stall_check = kDefaultStallCheck, std::size_t kept = 0);
     /// Stop(), then the threads end.
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
@@ -71,7 +70,7 @@ public:
     enum class Start {
         kWhenRunnable,  ///< wakes a thread only while fewer than `runnable` run
         kAtOnce,        ///< wakes a sleeping thread if there is one: for jobs that mostly wait
-                        ///< (at most `max_at_once` of them run at once)
+                        ///< (at most `threads` of them run at once)
     };
 
     /// Queues `job` (a callable `void()`, which must not throw). Thread-safe.

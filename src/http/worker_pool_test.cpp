@@ -137,7 +137,8 @@ TEST(WorkerPool, TheMonitorWakesAThreadWhenRunningJobsWaitWithoutSaying) {
 // something that does not come, a read still finds a thread, and a further write waits in the
 // queue (the read behind it goes first) until a place frees.
 TEST(WorkerPool, KAtOnceJobsHoldAtMostTheirLimitSoOtherJobsStillRun) {
-    WorkerPool pool(4, 1, "mitra-test", kNoStallCheck, 2);
+    WorkerPool pool(2, 1, "mitra-test", kNoStallCheck, 2);  // 4 threads, writes on 2 at most
+    EXPECT_EQ(pool.GetStats().threads, 4u);
     EXPECT_EQ(pool.GetStats().max_at_once, 2u);
     WaitUntilAllSleep(pool);
     std::promise<void> release;
