@@ -1,16 +1,24 @@
 #include <atomic>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "core/error.hpp"
 #include "storage/conformance/storage_conformance.hpp"
+#include "storage/migration.hpp"
 #include "storage/open_storage.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 #include "storage/test_temp_dir.hpp"
 
 namespace mitra::storage {
+namespace sqlite {
+const std::vector<Migration>& SqliteMigrations();  // generated from migrations/sqlite
+}
 namespace {
 
 std::string FreshPath() {
@@ -50,6 +58,96 @@ TEST(SqliteMigrations, IsIdempotent) {
     const int v1 = storage.Migrate();
     EXPECT_EQ(storage.Migrate(), v1);
     EXPECT_EQ(v1, sqlite::SqliteStorage::KnownVersion());
+}
+
+TEST(SqliteMigrations, Version6KeepsEveryDoseAndItsRulesAndNeedsNoSortOrCaseloadWalk) {
+    // A database left at version 5 with doses in it, as an older mitra wrote it.
+    const std::string path = FreshPath();
+    {
+        sqlite::Connection c(path);
+        c.Exec(
+            "CREATE TABLE schema_migrations (organization_id TEXT NOT NULL DEFAULT '', version "
+            "INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)");
+        for (const auto& m : sqlite::SqliteMigrations()) {
+            if (m.version > 5) {
+                continue;
+            }
+            c.Exec(m.sql);
+            c.Exec("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (" +
+                   std::to_string(m.version) + ", '" + m.name + "', 0)");
+        }
+        c.Exec(
+            "INSERT INTO organizations (id, organization_id, name, created_at_ms) VALUES "
+            "('o', 'o', 'Clinic', 1);"
+            "INSERT INTO users (organization_id, id, email, role, password_hash, created_at_ms) "
+            "VALUES ('o', 'u', 'p@x.test', 'patient', 'h', 1);"
+            "INSERT INTO patients (organization_id, id, user_id, created_at_ms, updated_at_ms) "
+            "VALUES ('o', 'p', 'u', 1, 1);"
+            "INSERT INTO doses (organization_id, id, patient_id, taken_at_ms, amount, unit, "
+            "amount_g, derivation_json, recorded_by, recorded_at_ms, updated_at_ms, "
+            "deleted_at_ms) VALUES ('o', 'd1', 'p', 10, 2.5, 'g', 2.5, '{\"a\":1}', 'u', 11, 12, "
+            "NULL), ('o', 'd2', 'p', 20, 3, 'capsule', NULL, '{}', 'u', 21, 22, 23)");
+    }
+    sqlite::SqliteStorage storage({path, 1});
+    EXPECT_EQ(storage.Migrate(), sqlite::SqliteStorage::KnownVersion());
+
+    sqlite::Connection c(path);
+    auto rows = c.Prepare(
+        "SELECT id || '|' || taken_at_ms || '|' || amount || '|' || unit || '|' || "
+        "ifnull(amount_g, '-') || '|' || derivation_json || '|' || ifnull(deleted_at_ms, '-') "
+        "FROM doses ORDER BY id");
+    std::vector<std::string> seen;
+    while (rows.Step()) {
+        seen.push_back(rows.Text(0));
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"d1|10|2.5|g|2.5|{\"a\":1}|-",
+                                              "d2|20|3.0|capsule|-|{}|23"}));
+    // The rebuilt table keeps its unit rule, its keys and its covering index.
+    EXPECT_THROW(c.Exec("INSERT INTO doses (organization_id, id, patient_id, taken_at_ms, amount, "
+                        "unit, derivation_json, recorded_by, recorded_at_ms, updated_at_ms) "
+                        "VALUES ('o', 'd3', 'p', 30, 1, 'kg', '{}', 'u', 31, 31)"),
+                 Error);
+    EXPECT_THROW(c.Exec("INSERT INTO doses (organization_id, id, patient_id, taken_at_ms, amount, "
+                        "unit, derivation_json, recorded_by, recorded_at_ms, updated_at_ms) "
+                        "VALUES ('o', 'd1', 'p', 30, 1, 'g', '{}', 'u', 31, 31)"),
+                 Error);
+    EXPECT_THROW(c.Exec("INSERT INTO doses (organization_id, id, patient_id, taken_at_ms, amount, "
+                        "unit, derivation_json, recorded_by, recorded_at_ms, updated_at_ms) "
+                        "VALUES ('o', 'd4', 'nobody', 30, 1, 'g', '{}', 'u', 31, 31)"),
+                 Error);
+    auto index = c.Prepare(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'doses' AND "
+        "name = 'doses_patient_time'");
+    ASSERT_TRUE(index.Step());
+    EXPECT_EQ(index.Int(0), 1);
+    const auto plan = [&c](const std::string& sql) {
+        sqlite3_stmt* st = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(c.raw(), ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &st,
+                                     nullptr),
+                  SQLITE_OK);
+        std::string detail;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            detail += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+            detail += ';';
+        }
+        sqlite3_finalize(st);
+        return detail;
+    };
+    // Evaluation's reads of a patient's record in (time, id) order need no temporary b-tree.
+    for (const char* table : {"assessments", "substance_use", "adverse_events"}) {
+        const std::string time = std::string(table) == "adverse_events" ? "onset_at_ms"
+                                                                        : "taken_at_ms";
+        const std::string detail = plan("SELECT * FROM " + std::string(table) +
+                                        " WHERE organization_id = 'o' AND patient_id = 'p' AND " +
+                                        time + " >= 0 ORDER BY " + time + ", id LIMIT 5");
+        EXPECT_EQ(detail.find("TEMP B-TREE"), std::string::npos) << table << ": " << detail;
+        EXPECT_NE(detail.find("USING INDEX"), std::string::npos) << table << ": " << detail;
+    }
+    // The consent check is one seek on (grantee, purpose, patient), not a walk of the caseload.
+    const std::string consent =
+        plan("SELECT 1 FROM consents c WHERE c.organization_id = 'o' AND c.patient_id = 'p' AND "
+             "c.grantee_user_id = 'u' AND c.purpose = 'care' AND c.revoked_at_ms IS NULL");
+    EXPECT_NE(consent.find("purpose=? AND patient_id=?"), std::string::npos) << consent;
 }
 
 TEST(SqliteConnection, ExecOfBuiltSqlIsNeverServedFromTheStatementCache) {

@@ -43,7 +43,7 @@ inline constexpr const char kTapersForPatient[] =
     "patient_id = ?2 ORDER BY created_at_ms, id";
 inline constexpr const char kTaperActive[] =
     "SELECT " MITRA_TAPER_COLUMNS " FROM taper_plans WHERE organization_id = ?1 AND "
-    "patient_id = ?2 AND status = 'active' ORDER BY created_at_ms DESC, id DESC LIMIT 1";
+    "patient_id = ?2 AND status = 'active'";  // taper_plans_one_active: at most one row, no sort
 #undef MITRA_TAPER_COLUMNS
 
 }  // namespace mitra::storage::sqlite::q

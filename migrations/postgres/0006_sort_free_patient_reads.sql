@@ -1,0 +1,21 @@
+-- PostgreSQL twin of migrations/sqlite/0006_sort_free_patient_reads.sql.
+-- Safety-rule evaluation reads a patient's assessments, substance use and adverse events in
+-- (time, id) order after every dose; with id in each index the read needs no sort.
+-- (The SQLite migration also rebuilds doses to restate its unit CHECK without IN; PostgreSQL
+-- checks IN lists in place, so its doses table stays as it is.)
+DROP INDEX assessments_patient_time;
+CREATE INDEX assessments_patient_time ON assessments (organization_id, patient_id, taken_at_ms, id);
+DROP INDEX substance_use_patient_time;
+CREATE INDEX substance_use_patient_time ON substance_use (organization_id, patient_id, taken_at_ms,
+    id);
+DROP INDEX adverse_events_patient_time;
+CREATE INDEX adverse_events_patient_time ON adverse_events (organization_id, patient_id,
+    onset_at_ms, id);
+
+-- Every read or write of a patient's record checks consent for (patient, grantee, purpose). The
+-- only index that matched was (grantee, purpose), so the check walked every patient who consents
+-- to that clinician, row by row: its cost grew with the caseload. With the patient last in the
+-- index the check is one seek, and listing a clinician's patients reads the same index in order.
+DROP INDEX consents_grantee;
+CREATE INDEX consents_grantee ON consents (organization_id, grantee_user_id, purpose, patient_id)
+    WHERE revoked_at_ms IS NULL;
