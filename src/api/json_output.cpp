@@ -1,6 +1,7 @@
 #include "api/json_output.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,49 +11,52 @@ namespace {
 
 using Json = nlohmann::json;
 
-/// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF.
-/// The same language nlohmann's decoder accepts.
-bool ValidUtf8(const std::string& text) {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    std::size_t i = 0;
-    while (i < n) {
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        std::uint32_t code = 0;
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-            code = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            length = 3;
-            code = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            length = 4;
-            code = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < length) {
-            return false;
-        }
-        for (std::size_t k = 1; k < length; ++k) {
-            const unsigned next = p[i + k];
-            if ((next & 0xC0) != 0x80) {
-                return false;
-            }
-            code = (code << 6) | (next & 0x3F);
-        }
-        if ((length == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) ||
-            (length == 4 && (code < 0x10000 || code > 0x10FFFF))) {
-            return false;
-        }
-        i += length;
+/// Length of the well-formed UTF-8 sequence (RFC 3629) that starts at p[0] >= 0x80, or 0 if it
+/// is not one: no overlong forms, no surrogates, nothing past U+10FFFF. The same language
+/// nlohmann's decoder accepts.
+std::size_t Utf8SequenceLength(const unsigned char* p, std::size_t available) {
+    const unsigned c = p[0];
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+        length = 2;
+        code = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        length = 3;
+        code = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        length = 4;
+        code = c & 0x07;
+    } else {
+        return 0;
     }
-    return true;
+    if (available < length) {
+        return 0;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+        const unsigned next = p[k];
+        if ((next & 0xC0) != 0x80) {
+            return 0;
+        }
+        code = (code << 6) | (next & 0x3F);
+    }
+    if ((length == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) ||
+        (length == 4 && (code < 0x10000 || code > 0x10FFFF))) {
+        return 0;
+    }
+    return length;
+}
+
+/// Whether any of the eight bytes in `w` may need more than copying: a byte >= 0x80 (UTF-8 to
+/// check), below 0x20 (a control character), '"' or '\\'. Never false when one does; a rare true
+/// for plain bytes only sends them through the byte-at-a-time path.
+bool MayNeedWork(std::uint64_t w) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+    const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+    return ((w & kHigh) | below_space | has_zero(w ^ (kOnes * '"')) |
+            has_zero(w ^ (kOnes * '\\'))) != 0;
 }
 
 class Writer {
@@ -119,21 +123,43 @@ private:
         out_.append(digits, result.ptr);
     }
 
+    // One pass: plain bytes are skipped eight at a time and copied in runs; a multi-byte UTF-8
+    // sequence is checked where it starts. A string that turns out not to be valid UTF-8 is taken
+    // back out and written by nlohmann, whose handler decides (throw, replace or drop).
     void String(const std::string& text) {
-        if (!ValidUtf8(text)) {
-            Nlohmann().dump(Json(text), false, false, 0);  // throws, replaces or drops
-            return;
-        }
+        const std::size_t rollback = out_.size();
         out_ += '"';
-        const char* run = text.data();
-        const char* const end = text.data() + text.size();
-        for (const char* p = run; p != end; ++p) {
-            const auto c = static_cast<unsigned char>(*p);
-            if (c >= 0x20 && c != '"' && c != '\\') {
+        const auto* const begin = reinterpret_cast<const unsigned char*>(text.data());
+        const std::size_t n = text.size();
+        std::size_t run = 0;
+        std::size_t i = 0;
+        while (i < n) {
+            if (n - i >= 8) {
+                std::uint64_t word;
+                std::memcpy(&word, begin + i, sizeof word);
+                if (!MayNeedWork(word)) {
+                    i += 8;
+                    continue;
+                }
+            }
+            const unsigned c = begin[i];
+            if (c >= 0x80) {
+                const std::size_t length = Utf8SequenceLength(begin + i, n - i);
+                if (length == 0) {
+                    out_.resize(rollback);
+                    Nlohmann().dump(Json(text), false, false, 0);  // throws, replaces or drops
+                    return;
+                }
+                i += length;
                 continue;
             }
-            out_.append(run, p);
-            run = p + 1;
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                ++i;
+                continue;
+            }
+            out_.append(text, run, i - run);
+            run = i + 1;
+            ++i;
             switch (c) {
                 case '"': out_ += "\\\""; break;
                 case '\\': out_ += "\\\\"; break;
@@ -149,7 +175,7 @@ private:
                 }
             }
         }
-        out_.append(run, end);
+        out_.append(text, run, n - run);
         out_ += '"';
     }
 

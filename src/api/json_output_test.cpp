@@ -94,7 +94,9 @@ private:
     std::string Text() {
         static const char* const kPieces[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\b", "\f", "\r",
                                               "\x01", "\x1f", "\x7f", "é", "±", "×", "–",
-                                              "😀", "mg/g", "K51 'Yellow'"};
+                                              "😀", "mg/g", "K51 'Yellow'",
+                                              "Kruegel et al. 2016, J Am Chem Soc 138:6754",
+                                              "0123456789abcdefghijklmnopqrstuvwxyz"};
         std::string text;
         for (int i = Pick(12); i > 0; --i) {
             if (Pick(200) == 0) {
