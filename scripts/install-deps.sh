@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libboost-dev libsqlite3-dev sqlite3 libpq-dev libsodium-dev liboath-dev nlohmann-json3-dev
+  libboost-dev libsqlite3-dev sqlite3 libpq-dev libsodium-dev liboath-dev libssl-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev tzdata libgtest-dev libgmock-dev
   libbenchmark-dev libjemalloc-dev
   # tests: PostgreSQL for the pg-labelled tests, SUNDIALS CVODE as the PK reference solver,

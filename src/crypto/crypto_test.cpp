@@ -1,6 +1,12 @@
 #include "crypto/crypto.hpp"
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 namespace mitra::crypto {
 namespace {
@@ -22,10 +28,51 @@ TEST(Token, Is256BitsBase64Url) {
               std::string::npos);
 }
 
-TEST(Sha256, KnownVector) {
-    // FIPS 180-2 test vector for "abc".
+TEST(Sha256, KnownVectors) {
+    // FIPS 180-2 (Appendix B) and NIST CSRC example values: one block, two blocks, a million
+    // bytes, and the empty message.
     EXPECT_EQ(Sha256Hex("abc"),
               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    EXPECT_EQ(Sha256Hex(std::string(1'000'000, 'a')),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    EXPECT_EQ(Sha256Hex(""),
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(Sha256, MatchesLibsodiumOnEveryLengthAndFromManyThreads) {
+    // libsodium's own SHA-256 (portable code) is the independent reference: every length from
+    // 0 to 600 bytes (each block boundary and padding case), hashed by four threads at once.
+    ASSERT_GE(sodium_init(), 0);
+    std::vector<std::string> expected;
+    std::string message;
+    for (int n = 0; n <= 600; ++n) {
+        unsigned char digest[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(message.data()),
+                           message.size());
+        char hex[crypto_hash_sha256_BYTES * 2 + 1];
+        sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+        expected.emplace_back(hex);
+        message += static_cast<char>((n * 131 + 7) & 0xFF);
+    }
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            std::string m;
+            for (int n = 0; n <= 600; ++n) {
+                if (Sha256Hex(m) != expected[static_cast<std::size_t>(n)]) {
+                    ++mismatches;
+                }
+                m += static_cast<char>((n * 131 + 7) & 0xFF);
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(Totp, Rfc6238Vector) {
