@@ -99,16 +99,17 @@ std::string Sha256Hex(std::string_view data) {
         ~Context() { EVP_MD_CTX_free(ctx); }
     };
     thread_local const Context context;
+    constexpr unsigned int kDigestBytes = 32;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     if (context.ctx == nullptr || EVP_DigestInit_ex2(context.ctx, kSha256, nullptr) != 1 ||
         EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
-        EVP_DigestFinal_ex(context.ctx, digest, &length) != 1 || length != 32) {
+        EVP_DigestFinal_ex(context.ctx, digest, &length) != 1 || length != kDigestBytes) {
         throw InternalError("SHA-256 failed");
     }
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex(64, '\0');
-    for (unsigned int i = 0; i < 32; ++i) {
+    std::string hex(2 * kDigestBytes, '\0');
+    for (unsigned int i = 0; i < kDigestBytes; ++i) {
         hex[2 * i] = kHex[digest[i] >> 4];
         hex[2 * i + 1] = kHex[digest[i] & 0xF];
     }
