@@ -11,8 +11,12 @@
 #include "storage/conformance/storage_conformance.hpp"
 #include "storage/migration.hpp"
 #include "storage/open_storage.hpp"
+#include "storage/sqlite/clinical_queries.hpp"
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/notes_queries.hpp"
+#include "storage/sqlite/queries.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "storage/sqlite/supervision_queries.hpp"
 #include "storage/test_temp_dir.hpp"
 
 namespace mitra::storage {
@@ -133,20 +137,21 @@ TEST(SqliteMigrations, Version6KeepsEveryDoseAndItsRulesAndNeedsNoSortOrCaseload
         sqlite3_finalize(st);
         return detail;
     };
-    // Evaluation's reads of a patient's record in (time, id) order need no temporary b-tree.
-    for (const char* table : {"assessments", "substance_use", "adverse_events"}) {
-        const std::string time = std::string(table) == "adverse_events" ? "onset_at_ms"
-                                                                        : "taken_at_ms";
-        const std::string detail = plan("SELECT * FROM " + std::string(table) +
-                                        " WHERE organization_id = 'o' AND patient_id = 'p' AND " +
-                                        time + " >= 0 ORDER BY " + time + ", id LIMIT 5");
-        EXPECT_EQ(detail.find("TEMP B-TREE"), std::string::npos) << table << ": " << detail;
-        EXPECT_NE(detail.find("USING INDEX"), std::string::npos) << table << ": " << detail;
+    // mitra's own queries, as prepared (parameters unbound: the plan does not depend on them).
+    // The per-patient lists (evaluation reads the first four after every dose, and the active
+    // taper plan) and the clinic's open-alert counts come out of an index in the order asked
+    // for: no temporary b-tree.
+    for (const char* sql : {sqlite::q::kAssessmentsForPatient, sqlite::q::kSubstanceForPatient,
+                            sqlite::q::kAdverseForPatient, sqlite::q::kMedicationsForPatient,
+                            sqlite::q::kTaperActive, sqlite::q::kAlertsForPatient,
+                            sqlite::q::kTapersForPatient, sqlite::q::kNotesForPatient,
+                            sqlite::q::kAlertOpenCounts}) {
+        const std::string detail = plan(sql);
+        EXPECT_EQ(detail.find("TEMP B-TREE"), std::string::npos) << sql << ": " << detail;
+        EXPECT_NE(detail.find("USING"), std::string::npos) << sql << ": " << detail;
     }
     // The consent check is one seek on (grantee, purpose, patient), not a walk of the caseload.
-    const std::string consent =
-        plan("SELECT 1 FROM consents c WHERE c.organization_id = 'o' AND c.patient_id = 'p' AND "
-             "c.grantee_user_id = 'u' AND c.purpose = 'care' AND c.revoked_at_ms IS NULL");
+    const std::string consent = plan(sqlite::q::kPatientIfConsented);
     EXPECT_NE(consent.find("purpose=? AND patient_id=?"), std::string::npos) << consent;
 }
 
