@@ -9,7 +9,6 @@
 
 #include "core/error.hpp"
 #include "storage/conformance/storage_conformance.hpp"
-#include "storage/migration.hpp"
 #include "storage/open_storage.hpp"
 #include "storage/sqlite/clinical_queries.hpp"
 #include "storage/sqlite/connection.hpp"
@@ -20,9 +19,6 @@
 #include "storage/test_temp_dir.hpp"
 
 namespace mitra::storage {
-namespace sqlite {
-const std::vector<Migration>& SqliteMigrations();  // generated from migrations/sqlite
-}
 namespace {
 
 std::string FreshPath() {
@@ -68,18 +64,11 @@ TEST(SqliteMigrations, Version6KeepsEveryDoseAndItsRulesAndNeedsNoSortOrCaseload
     // A database left at version 5 with doses in it, as an older mitra wrote it.
     const std::string path = FreshPath();
     {
+        sqlite::SqliteStorage older({path, 1});
+        ASSERT_EQ(older.Migrate(5), 5);
+    }
+    {
         sqlite::Connection c(path);
-        c.Exec(
-            "CREATE TABLE schema_migrations (organization_id TEXT NOT NULL DEFAULT '', version "
-            "INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)");
-        for (const auto& m : sqlite::SqliteMigrations()) {
-            if (m.version > 5) {
-                continue;
-            }
-            c.Exec(m.sql);
-            c.Exec("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (" +
-                   std::to_string(m.version) + ", '" + m.name + "', 0)");
-        }
         c.Exec(
             "INSERT INTO organizations (id, organization_id, name, created_at_ms) VALUES "
             "('o', 'o', 'Clinic', 1);"
@@ -107,18 +96,16 @@ TEST(SqliteMigrations, Version6KeepsEveryDoseAndItsRulesAndNeedsNoSortOrCaseload
     EXPECT_EQ(seen, (std::vector<std::string>{"d1|10|2.5|g|2.5|{\"a\":1}|-",
                                               "d2|20|3.0|capsule|-|{}|23"}));
     // The rebuilt table keeps its unit rule, its keys and its covering index.
-    EXPECT_THROW(c.Exec("INSERT INTO doses (organization_id, id, patient_id, taken_at_ms, amount, "
-                        "unit, derivation_json, recorded_by, recorded_at_ms, updated_at_ms) "
-                        "VALUES ('o', 'd3', 'p', 30, 1, 'kg', '{}', 'u', 31, 31)"),
-                 Error);
-    EXPECT_THROW(c.Exec("INSERT INTO doses (organization_id, id, patient_id, taken_at_ms, amount, "
-                        "unit, derivation_json, recorded_by, recorded_at_ms, updated_at_ms) "
-                        "VALUES ('o', 'd1', 'p', 30, 1, 'g', '{}', 'u', 31, 31)"),
-                 Error);
-    EXPECT_THROW(c.Exec("INSERT INTO doses (organization_id, id, patient_id, taken_at_ms, amount, "
-                        "unit, derivation_json, recorded_by, recorded_at_ms, updated_at_ms) "
-                        "VALUES ('o', 'd4', 'nobody', 30, 1, 'g', '{}', 'u', 31, 31)"),
-                 Error);
+    const auto insert = [&c](const std::string& id, const std::string& patient,
+                             const std::string& unit) {
+        c.Exec("INSERT INTO doses (organization_id, id, patient_id, taken_at_ms, amount, unit, "
+               "derivation_json, recorded_by, recorded_at_ms, updated_at_ms) VALUES ('o', '" +
+               id + "', '" + patient + "', 30, 1, '" + unit + "', '{}', 'u', 31, 31)");
+    };
+    EXPECT_THROW(insert("d3", "p", "kg"), Error);      // the unit rule
+    EXPECT_THROW(insert("d1", "p", "g"), Error);       // the primary key
+    EXPECT_THROW(insert("d4", "nobody", "g"), Error);  // the patient's foreign key
+    EXPECT_NO_THROW(insert("d5", "p", "tablet"));
     auto index = c.Prepare(
         "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'doses' AND "
         "name = 'doses_patient_time'");

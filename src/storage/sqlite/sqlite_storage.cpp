@@ -551,7 +551,7 @@ int SqliteStorage::KnownVersion() {
     return version;
 }
 
-int SqliteStorage::Migrate() {
+int SqliteStorage::Migrate(int up_to) {
     auto connection = Acquire();
     struct ReleaseGuard {
         SqliteStorage& s;
@@ -579,7 +579,7 @@ int SqliteStorage::Migrate() {
                         "); refusing to run against it");
     }
     for (const auto& m : SqliteMigrations()) {
-        if (m.version <= current) {
+        if (m.version <= current || m.version > up_to) {
             continue;
         }
         connection->Exec("BEGIN IMMEDIATE");

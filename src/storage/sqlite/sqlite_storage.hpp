@@ -30,9 +30,10 @@ public:
     explicit SqliteStorage(SqliteOptions options);
     ~SqliteStorage() override;
 
-    /// Applies pending migrations in one transaction each. Throws if the database has a newer
-    /// schema than this binary knows. Returns the resulting version.
-    int Migrate();
+    /// Applies pending migrations up to `up_to` (all, by default; tests build older schemas) in
+    /// one transaction each. Throws if the database has a newer schema than this binary knows.
+    /// Returns the resulting version.
+    int Migrate(int up_to = KnownVersion());
     /// Highest migration version this binary carries.
     static int KnownVersion();
 
